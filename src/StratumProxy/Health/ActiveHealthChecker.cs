@@ -37,6 +37,18 @@ public sealed partial class ActiveHealthChecker : BackgroundService
         _logger = logger;
     }
 
+    /// <summary>Names of the clusters whose loop is running, for status and tests.</summary>
+    public IReadOnlyCollection<string> ProbedClusters
+    {
+        get
+        {
+            lock (_loopsGate)
+            {
+                return [.. _loops.Keys.Select(cluster => cluster.Name)];
+            }
+        }
+    }
+
     /// <summary>One probe round over every destination of <paramref name="cluster"/>; the loops call this each interval.</summary>
     public async Task ProbeClusterAsync(ClusterState cluster, CancellationToken cancellationToken)
     {
