@@ -1,8 +1,9 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Prometheus;
 using StratumProxy.Configuration;
+using StratumProxy.Listeners;
+using StratumProxy.Stratum;
 
 namespace StratumProxy.Filtering;
 
@@ -10,31 +11,27 @@ namespace StratumProxy.Filtering;
 public static class FilteringServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the shared state of the filters as singletons: <see cref="FilterMetrics"/>, <see cref="IBanStore"/>
+    /// Registers the filters' shared state as singletons: <see cref="FilterMetrics"/>, <see cref="IBanStore"/>
     /// (<see cref="FileBanStore"/> on <c>{DataPath}/bans.json</c>), <see cref="BanPolicy"/>, <see cref="ICountryLookup"/>
-    /// (<see cref="MaxMindCountryLookup"/> when <c>Proxy:Geo:Database</c> is set), <see cref="IConnectionCounter"/> and
-    /// <see cref="ConnectionRateLimiter"/>. Needs <see cref="IOptionsMonitor{ProxyOptions}"/>; uses
-    /// <see cref="TimeProvider.System"/> and the default metric registry unless others are registered first.
+    /// (<see cref="MaxMindCountryLookup"/> when <c>Proxy:Geo:Database</c> is set), <see cref="IConnectionCounter"/>,
+    /// <see cref="ConnectionRateLimiter"/>; plus the <see cref="ConnectionFilterStage"/> listener stage and the
+    /// <see cref="BanShareObserver"/>. Needs <see cref="ProxyConfigState"/>; uses <see cref="TimeProvider.System"/> and
+    /// the default metric registry unless others are registered.
     /// </summary>
     public static IServiceCollection AddConnectionFilters(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IMetricFactory>(_ => Metrics.DefaultFactory);
         services.TryAddSingleton(sp => new FilterMetrics(sp.GetRequiredService<IMetricFactory>()));
-        services.TryAddSingleton<IBanStore>(sp =>
-        {
-            var options = sp.GetRequiredService<IOptionsMonitor<ProxyOptions>>().CurrentValue;
-            var root = sp.GetService<IHostEnvironment>()?.ContentRootPath ?? Directory.GetCurrentDirectory();
-            return new FileBanStore(
-                Path.Combine(root, options.DataPath, FileBanStore.FileName),
-                sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<FileBanStore>>());
-        });
+        services.TryAddSingleton<IBanStore>(sp => new FileBanStore(
+            Path.Combine(ContentRoot(sp), Config(sp).Current.DataPath, FileBanStore.FileName),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<FileBanStore>>()));
         services.TryAddSingleton(sp =>
         {
-            var monitor = sp.GetRequiredService<IOptionsMonitor<ProxyOptions>>();
+            var config = Config(sp);
             return new BanPolicy(
-                () => monitor.CurrentValue.Banning,
+                () => config.Current.Banning,
                 sp.GetRequiredService<IBanStore>(),
                 sp.GetRequiredService<FilterMetrics>(),
                 sp.GetRequiredService<TimeProvider>(),
@@ -42,33 +39,32 @@ public static class FilteringServiceCollectionExtensions
         });
         services.TryAddSingleton<ICountryLookup>(sp =>
         {
-            var path = sp.GetRequiredService<IOptionsMonitor<ProxyOptions>>().CurrentValue.Geo.Database;
-            if (string.IsNullOrWhiteSpace(path))
-            {
-                return NoCountryLookup.Instance;
-            }
-
-            var root = sp.GetService<IHostEnvironment>()?.ContentRootPath ?? Directory.GetCurrentDirectory();
-            return new MaxMindCountryLookup(
-                Path.Combine(root, path),
-                sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<MaxMindCountryLookup>>());
+            var path = Config(sp).Current.Geo.Database;
+            return string.IsNullOrWhiteSpace(path)
+                ? NoCountryLookup.Instance
+                : new MaxMindCountryLookup(
+                    Path.Combine(ContentRoot(sp), path),
+                    sp.GetRequiredService<TimeProvider>(),
+                    sp.GetRequiredService<ILogger<MaxMindCountryLookup>>());
         });
         services.TryAddSingleton<IConnectionCounter, InMemoryConnectionCounter>();
         services.TryAddSingleton<ConnectionRateLimiter>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IListenerStage, ConnectionFilterStage>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IShareObserver, BanShareObserver>());
         return services;
     }
 
     /// <summary>
-    /// Adds, in order, the ban, geo, per-address/total connection limit and new-connection rate filters to
+    /// Adds, in order, the ban, geo, connection limit (total and per address) and new-connection rate filters to
     /// <paramref name="listenOptions"/>. Call it after the PROXY protocol middleware (so the real client address is
-    /// seen) and before TLS (so refused connections cost no handshake).
+    /// seen) and before TLS (so refused connections cost no handshake). Limits are read from
+    /// <see cref="ProxyConfigState.Current"/> on each connection, so a reload applies to the next one.
     /// </summary>
     public static ListenOptions UseConnectionFilters(this ListenOptions listenOptions, string listener)
     {
         var services = listenOptions.ApplicationServices;
-        var monitor = services.GetRequiredService<IOptionsMonitor<ProxyOptions>>();
-        ProxyOptions Current() => monitor.CurrentValue;
+        var config = Config(services);
+        ProxyOptions Current() => config.Current;
         var metrics = services.GetRequiredService<FilterMetrics>();
 
         listenOptions.Use(BanFilterMiddleware.Create(
@@ -85,4 +81,9 @@ public static class FilteringServiceCollectionExtensions
             services.GetRequiredService<ILogger<ConnectionRateLimitMiddleware>>()));
         return listenOptions;
     }
+
+    private static ProxyConfigState Config(IServiceProvider services) => services.GetRequiredService<ProxyConfigState>();
+
+    private static string ContentRoot(IServiceProvider services) =>
+        services.GetService<IHostEnvironment>()?.ContentRootPath ?? Directory.GetCurrentDirectory();
 }

@@ -53,7 +53,8 @@ internal sealed class FilteredEchoServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         var registry = Metrics.NewCustomRegistry();
         builder.Services.AddSingleton<IMetricFactory>(Metrics.WithCustomRegistry(registry));
-        builder.Services.Configure<ProxyOptions>(builder.Configuration.GetSection(ProxyOptions.SectionName));
+        builder.Services.AddSingleton(new ProxyConfigState(
+            builder.Configuration.GetSection(ProxyOptions.SectionName).Get<ProxyOptions>() ?? new ProxyOptions()));
         builder.Services.AddConnectionFilters();
 
         ListenOptions? bound = null;
