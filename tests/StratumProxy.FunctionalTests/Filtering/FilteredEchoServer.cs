@@ -13,12 +13,14 @@ using Prometheus;
 using Stratum.Protocol.ProxyProtocol;
 using StratumProxy.Configuration;
 using StratumProxy.Filtering;
+using StratumProxy.Management;
+using StratumProxy.ProxyProtocol;
 
 namespace StratumProxy.FunctionalTests.Filtering;
 
 /// <summary>
-/// A real Kestrel listener on loopback with the connection filters in front of an echo handler; configuration goes
-/// through the same binder as the proxy's (<c>Proxy:...</c> keys).
+/// A real Kestrel listener on loopback with the connection filters (behind the proxy's PROXY protocol middleware when
+/// asked) in front of an echo handler; configuration goes through the same binder as the proxy's (<c>Proxy:...</c> keys).
 /// </summary>
 internal sealed class FilteredEchoServer : IAsyncDisposable
 {
@@ -44,7 +46,7 @@ internal sealed class FilteredEchoServer : IAsyncDisposable
     public string DataPath => Path.Combine(_contentRoot.FullName, "data");
 
     /// <param name="settings">Configuration keys such as <c>Proxy:Limits:MaxConnections</c>.</param>
-    /// <param name="proxyHeaders">Expect a PROXY header on each connection (see <see cref="TestProxyHeaderMiddleware"/>).</param>
+    /// <param name="proxyHeaders">Put the proxy's PROXY protocol middleware first, so tests on loopback can present public addresses.</param>
     public static async Task<FilteredEchoServer> StartAsync(Dictionary<string, string?> settings, bool proxyHeaders = false)
     {
         var contentRoot = Directory.CreateTempSubdirectory("filtered-echo-");
@@ -53,6 +55,7 @@ internal sealed class FilteredEchoServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         var registry = Metrics.NewCustomRegistry();
         builder.Services.AddSingleton<IMetricFactory>(Metrics.WithCustomRegistry(registry));
+        builder.Services.AddSingleton<ProxyMetrics>();
         builder.Services.AddSingleton(new ProxyConfigState(
             builder.Configuration.GetSection(ProxyOptions.SectionName).Get<ProxyOptions>() ?? new ProxyOptions()));
         builder.Services.AddConnectionFilters();
@@ -63,7 +66,14 @@ internal sealed class FilteredEchoServer : IAsyncDisposable
             bound = listen;
             if (proxyHeaders)
             {
-                listen.Use(TestProxyHeaderMiddleware.Create());
+                var services = listen.ApplicationServices;
+                var proxyProtocol = new ProxyProtocolMiddleware(
+                    Listener,
+                    new TrustedProxyList([]),
+                    TimeSpan.FromSeconds(10),
+                    services.GetRequiredService<ProxyMetrics>(),
+                    services.GetRequiredService<ILoggerFactory>().CreateLogger<ProxyProtocolMiddleware>());
+                listen.Use(next => connection => proxyProtocol.OnConnectionAsync(connection, next));
             }
 
             listen.UseConnectionFilters(Listener);
