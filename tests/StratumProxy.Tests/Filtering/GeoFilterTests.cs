@@ -5,7 +5,7 @@ using StratumProxy.Filtering;
 
 namespace StratumProxy.Tests.Filtering;
 
-public sealed class GeoFilterTests : IDisposable
+public sealed class GeoFilterTests(CountryFixture fixture) : IClassFixture<CountryFixture>
 {
     private static readonly IPAddress French = IPAddress.Parse("203.0.113.10");
     private static readonly IPAddress Japanese = IPAddress.Parse("198.51.100.10");
@@ -13,25 +13,7 @@ public sealed class GeoFilterTests : IDisposable
     private static readonly IPAddress NotInDatabase = IPAddress.Parse("198.18.0.10");
     private static readonly IPAddress Private = IPAddress.Parse("10.0.0.10");
 
-    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("geo-filter-");
-    private readonly MaxMindCountryLookup? _lookup;
-
-    public GeoFilterTests()
-    {
-        if (FilteringTestSupport.FixtureWriterAvailable)
-        {
-            var path = Path.Combine(_directory.FullName, "countries.mmdb");
-            FilteringTestSupport.WriteCountryDatabase(path, 6,
-                "203.0.113.0/24=FR:maxmind", "198.51.100.0/24=JP:flat", "192.0.2.0/24=DE:registered", "10.0.0.0/8=FR:flat");
-            _lookup = new MaxMindCountryLookup(path, TimeProvider.System, NullLogger<MaxMindCountryLookup>.Instance, reloadOnChange: false);
-        }
-    }
-
-    public void Dispose()
-    {
-        _lookup?.Dispose();
-        _directory.Delete(recursive: true);
-    }
+    private readonly ICountryLookup? _lookup = fixture.Lookup;
 
     [FixtureDatabaseFact]
     public void Deny_list_refuses_its_countries_only()
@@ -81,5 +63,31 @@ public sealed class GeoFilterTests : IDisposable
     {
         var filter = new GeoFilter(new GeoFilterOptions { Unknown = GeoUnknownAction.Deny }, NoCountryLookup.Instance);
         Assert.False(filter.Evaluate(IPAddress.Parse("8.8.8.8")).Allowed);
+    }
+}
+
+/// <summary>One fixture database (written once with the Perl writer) shared by the geo filter tests.</summary>
+public sealed class CountryFixture : IDisposable
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("geo-filter-");
+    private readonly MaxMindCountryLookup? _lookup;
+
+    public CountryFixture()
+    {
+        if (FilteringTestSupport.FixtureWriterAvailable)
+        {
+            var path = Path.Combine(_directory.FullName, "countries.mmdb");
+            FilteringTestSupport.WriteCountryDatabase(path, 6,
+                "203.0.113.0/24=FR:maxmind", "198.51.100.0/24=JP:flat", "192.0.2.0/24=DE:registered", "10.0.0.0/8=FR:flat");
+            _lookup = new MaxMindCountryLookup(path, TimeProvider.System, NullLogger<MaxMindCountryLookup>.Instance, reloadOnChange: false);
+        }
+    }
+
+    internal ICountryLookup? Lookup => _lookup;
+
+    public void Dispose()
+    {
+        _lookup?.Dispose();
+        _directory.Delete(recursive: true);
     }
 }
