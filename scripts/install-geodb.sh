@@ -8,6 +8,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dest="$root/.tools/geodb"
 package="@ip-location-db/geo-whois-asn-country-mmdb"
+# The package ships IPv4-only, IPv6-only and combined files; the filter wants the combined one.
+database="geo-whois-asn-country.mmdb"
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -25,16 +27,15 @@ if ! command -v npm >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq npm >/dev/null
 fi
 
-mmdb="$(find "$dest/node_modules/$package" -name '*.mmdb' 2>/dev/null | head -n 1 || true)"
-if [ -z "$mmdb" ]; then
+mmdb="$dest/node_modules/$package/$database"
+if [ ! -f "$mmdb" ]; then
   mkdir -p "$dest"
   [ -f "$dest/package.json" ] || echo '{ "name": "geodb", "private": true }' > "$dest/package.json"
   npm install --prefix "$dest" --no-audit --no-fund --silent "$package" >&2
-  mmdb="$(find "$dest/node_modules/$package" -name '*.mmdb' | head -n 1)"
 fi
 
-if [ -z "$mmdb" ]; then
-  echo "install-geodb: no .mmdb file found in $package" >&2
+if [ ! -f "$mmdb" ]; then
+  echo "install-geodb: $database not found in $package" >&2
   exit 1
 fi
 echo "$mmdb"
