@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Prometheus;
 using StratumProxy.Configuration;
+using StratumProxy.Filtering;
 using StratumProxy.Listeners;
 using StratumProxy.Management;
 using StratumProxy.Routing;
@@ -70,6 +71,7 @@ public static class ProxyHost
         services.AddSingleton<ManagementAccess>();
         services.AddSingleton<StatusReportBuilder>();
         services.AddStratumRouting();
+        services.AddConnectionFilters();
         services.AddSingleton<ClusterUpstreamConnector>();
         services.AddSingleton<IUpstreamConnector>(sp => sp.GetRequiredService<ClusterUpstreamConnector>());
         services.AddSingleton<IDestinationStatusSource>(sp => sp.GetRequiredService<ClusterUpstreamConnector>());
