@@ -1,10 +1,8 @@
-
 using System.Net.Security;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
-
 using StratumProxy.Acme.Challenges;
 
 namespace StratumProxy.Tls;
