@@ -49,6 +49,9 @@ public sealed partial class AcmeRenewalService : BackgroundService
     /// <summary>Raised after a renewal or first issuance was installed; carries the host.</summary>
     public event Action<string, ServerCertificate>? CertificateIssued;
 
+    /// <summary>Raised when the loop has done all that was due and waits until the given time (tests observe it).</summary>
+    internal event Action<DateTimeOffset>? Sleeping;
+
     /// <summary>Takes charge of a host's slot: installs the stored certificate or the fallback, and schedules orders.</summary>
     public void Register(CertificateSlot slot)
     {
@@ -118,6 +121,8 @@ public sealed partial class AcmeRenewalService : BackgroundService
             {
                 continue;
             }
+
+            Sleeping?.Invoke(next);
 
             using var delayCancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var delay = Task.Delay(wait < TimeSpan.FromDays(1) ? wait : TimeSpan.FromDays(1), _time, delayCancel.Token);

@@ -1,11 +1,11 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Prometheus;
 using StratumProxy.Acme;
 using StratumProxy.Acme.Challenges;
 using StratumProxy.Acme.Http;
 using StratumProxy.Configuration;
+using StratumProxy.Listeners;
 
 namespace StratumProxy.Tls;
 
@@ -15,10 +15,10 @@ public static class TlsServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="TlsListenerFactory"/>, the certificate stores, metrics, the ACME renewal service (when
     /// <c>Proxy:Acme</c> is set) and the <see cref="HttpFrontend"/> (when ACME uses http-01 or <c>Proxy:Http</c> declares
-    /// routes). Reads <see cref="ProxyOptions"/> through <c>IOptions&lt;ProxyOptions&gt;</c>; uses the registered
-    /// <see cref="IMetricFactory"/> or prometheus-net's default one.
+    /// routes), and the <see cref="TlsListenerStage"/> that puts TLS into every listener with a <c>Tls</c> section.
+    /// Uses the registered <see cref="IMetricFactory"/> or prometheus-net's default one.
     /// </summary>
-    public static IServiceCollection AddStratumTls(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddStratumTls(this IServiceCollection services, ProxyOptions options, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<Http01ChallengeStore>();
@@ -26,13 +26,12 @@ public static class TlsServiceCollectionExtensions
         services.TryAddSingleton(sp => new TlsMetrics(sp.GetService<IMetricFactory>() ?? Metrics.DefaultFactory));
         services.TryAddSingleton(sp => new AcmeMetrics(sp.GetService<IMetricFactory>() ?? Metrics.DefaultFactory));
         services.TryAddSingleton(sp => new SelfSignedCertificateStore(
-            sp.GetRequiredService<IOptions<ProxyOptions>>().Value.DataPath,
+            options.DataPath,
             sp.GetRequiredService<ILogger<SelfSignedCertificateStore>>(),
             sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp =>
         {
-            var acme = sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Acme;
-            return new AcmeServices(acme is null ? null : CreateRenewalService(sp, acme));
+            return new AcmeServices(options.Acme is null ? null : CreateRenewalService(sp, options.Acme));
         });
         services.TryAddSingleton(sp => new TlsListenerFactory(
             sp.GetRequiredService<TlsMetrics>(),
@@ -41,7 +40,8 @@ public static class TlsServiceCollectionExtensions
             sp.GetRequiredService<TlsAlpnChallengeStore>(),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>()));
-        services.AddHostedService(sp => new AcmeHostedServices(sp.GetRequiredService<AcmeServices>().Renewal, CreateHttpFrontend(sp, configuration)));
+        services.AddSingleton<IListenerStage>(sp => new TlsListenerStage(sp.GetRequiredService<TlsListenerFactory>(), options.Limits.HandshakeTimeout));
+        services.AddHostedService(sp => new AcmeHostedServices(sp.GetRequiredService<AcmeServices>().Renewal, CreateHttpFrontend(sp, options.Acme, configuration)));
         return services;
     }
 
@@ -66,9 +66,8 @@ public static class TlsServiceCollectionExtensions
         return new AcmeRenewalService(acme, issuer, sp.GetRequiredService<SelfSignedCertificateStore>(), loggers.CreateLogger<AcmeRenewalService>(), time);
     }
 
-    private static HttpFrontend? CreateHttpFrontend(IServiceProvider sp, IConfiguration configuration)
+    private static HttpFrontend? CreateHttpFrontend(IServiceProvider sp, AcmeOptions? acme, IConfiguration configuration)
     {
-        var acme = sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Acme;
         var section = configuration.GetSection(HttpFrontend.SectionName);
         var hasRoutes = section.GetSection("Routes").GetChildren().Any();
         var needsChallenge = acme?.Challenge == AcmeChallengeKind.Http01;

@@ -46,25 +46,13 @@ internal sealed class TlsTestClient : IAsyncDisposable
             EnabledSslProtocols = protocols,
             ApplicationProtocols = alpn,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            // With roots: the platform builds the chain from what the server sent to those roots only, and checks the name.
+            CertificateChainPolicy = trustedRoots is null ? null : TrustOnly(trustedRoots),
             RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
             {
-                presented = certificate is null ? null : new X509Certificate2(certificate);
-                if (trustedRoots is null)
-                {
-                    return true;
-                }
-
-                if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0 || presented is null)
-                {
-                    return false;
-                }
-
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.AddRange(trustedRoots);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                chainValid = chain.Build(presented);
-                return chainValid;
+                presented = certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+                chainValid = errors == SslPolicyErrors.None;
+                return trustedRoots is null || chainValid;
             },
         };
         try
@@ -79,6 +67,13 @@ internal sealed class TlsTestClient : IAsyncDisposable
         }
 
         return new TlsTestClient(tcp, ssl, presented!, chainValid);
+    }
+
+    private static X509ChainPolicy TrustOnly(X509Certificate2Collection roots)
+    {
+        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+        policy.CustomTrustStore.AddRange(roots);
+        return policy;
     }
 
     /// <summary>Sends a line and reads the echo back, bounded in time.</summary>

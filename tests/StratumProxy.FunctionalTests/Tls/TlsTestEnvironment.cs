@@ -33,7 +33,7 @@ internal sealed class TlsTestEnvironment : IDisposable
     public SelfSignedCertificateStore NewSelfSignedStore() =>
         new(DataPath, NullLogger<SelfSignedCertificateStore>.Instance, TimeProvider.System);
 
-    public TlsListenerFactory NewFactory(TimeSpan? filePollInterval = null, Acme.AcmeRenewalService? acme = null) =>
+    public TlsListenerFactory NewFactory(TimeSpan? filePollInterval = null, StratumProxy.Acme.AcmeRenewalService? acme = null) =>
         new(TlsMetrics, SelfSigned, acme, AlpnChallenges, NullLoggerFactory.Instance, TimeProvider.System)
         {
             FilePollInterval = filePollInterval ?? TimeSpan.FromMilliseconds(100),
