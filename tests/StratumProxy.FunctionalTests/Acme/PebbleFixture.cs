@@ -91,11 +91,11 @@ public sealed class PebbleFixture : IAsyncLifetime
             "-dns01", $"127.0.0.1:{dnsPort}", "-http01", string.Empty, "-https01", string.Empty, "-tlsalpn01", string.Empty,
             "-management", $"127.0.0.1:{challtestsrvManagementPort}");
         Start("pebble", new Dictionary<string, string>
-            {
-                ["PEBBLE_VA_NOSLEEP"] = "1",
-                ["PEBBLE_AUTHZREUSE"] = "0",
-                ["PEBBLE_WFE_NONCEREJECT"] = NonceRejectPercent.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            },
+        {
+            ["PEBBLE_VA_NOSLEEP"] = "1",
+            ["PEBBLE_AUTHZREUSE"] = "0",
+            ["PEBBLE_WFE_NONCEREJECT"] = NonceRejectPercent.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        },
             "-config", config, "-dnsserver", $"127.0.0.1:{dnsPort}", "-strict=false");
 
         using var http = AcmeHttpClientFactory.Create(DirectoryCertificateAuthority);
