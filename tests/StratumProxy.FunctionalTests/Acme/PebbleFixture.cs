@@ -13,7 +13,7 @@ namespace StratumProxy.FunctionalTests.Acme;
 /// <c>httpPort</c>/<c>tlsPort</c> are where the tests' own challenge responders listen, every name resolving to
 /// 127.0.0.1 through challtestsrv's DNS, <c>PEBBLE_WFE_NONCEREJECT</c> on so badNonce retries happen, one-hour certificates.
 /// </summary>
-public sealed class PebbleFixture : IAsyncLifetime
+public class PebbleFixture : IAsyncLifetime
 {
     public const int NonceRejectPercent = 50;
     public const int CertificateValiditySeconds = 3600;
@@ -39,6 +39,9 @@ public sealed class PebbleFixture : IAsyncLifetime
 
     /// <summary>Pebble's issuing root for this run (it changes at every start).</summary>
     public X509Certificate2Collection IssuingRoots { get; } = [];
+
+    /// <summary>External account binding keys pebble demands when set (key id to base64url HMAC key).</summary>
+    protected virtual IReadOnlyDictionary<string, string>? ExternalAccountKeys => null;
 
     public string Log
     {
@@ -81,7 +84,8 @@ public sealed class PebbleFixture : IAsyncLifetime
                 httpPort = HttpChallengePort,
                 tlsPort = TlsChallengePort,
                 ocspResponderURL = string.Empty,
-                externalAccountBindingRequired = false,
+                externalAccountBindingRequired = ExternalAccountKeys is not null,
+                externalAccountMACKeys = ExternalAccountKeys ?? new Dictionary<string, string>(),
                 certificateValidityPeriod = CertificateValiditySeconds,
             },
         }));
@@ -237,6 +241,15 @@ public sealed class PebbleFixture : IAsyncLifetime
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+}
+
+/// <summary>A pebble that requires external account binding, with the key pair from the package's example config.</summary>
+public sealed class PebbleEabFixture : PebbleFixture
+{
+    public const string KeyId = "kid-1";
+    public const string HmacKey = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W";
+
+    protected override IReadOnlyDictionary<string, string>? ExternalAccountKeys { get; } = new Dictionary<string, string> { [KeyId] = HmacKey };
 }
 
 /// <summary>Whether pebble is installed; tests skip with a clear message only when the binaries are absent.</summary>
