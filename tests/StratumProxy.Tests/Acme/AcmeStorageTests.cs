@@ -56,7 +56,7 @@ public sealed class AcmeStorageTests : IDisposable
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var der = AcmeCertificateIssuer.CreateCsr(["a.example.com", "b.example.com"], key);
 
-        var csr = CertificateRequest.LoadSigningRequest(der, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default);
+        var csr = CertificateRequest.LoadSigningRequest(der, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.UnsafeLoadCertificateExtensions);
         var san = new X509SubjectAlternativeNameExtension(csr.CertificateExtensions.Single(e => e.Oid?.Value == "2.5.29.17").RawData);
 
         Assert.Equal(["a.example.com", "b.example.com"], san.EnumerateDnsNames());
