@@ -8,6 +8,7 @@ using StratumProxy.Listeners;
 using StratumProxy.Management;
 using StratumProxy.Routing;
 using StratumProxy.Stratum;
+using StratumProxy.Tls;
 
 namespace StratumProxy.Hosting;
 
@@ -31,6 +32,7 @@ public static class ProxyHost
         var options = ProxyOptionsLoader.Load(builder.Configuration);
 
         builder.Services.AddProxyServices(options);
+        builder.Services.AddStratumTls(options, builder.Configuration);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Limits.DrainTimeout + TimeSpan.FromSeconds(5));
         builder.Host.UseSystemd();
         builder.WebHost.UseSockets(sockets =>
