@@ -33,6 +33,19 @@ public sealed class StratumMessageWriter
         End(output);
     }
 
+    /// <summary><c>"result": false</c> with the reason, as pools answer a refused <c>mining.authorize</c>.</summary>
+    public void WriteRefusal(IBufferWriter<byte> output, StratumId id, int code, string message)
+    {
+        var json = Begin(output, id);
+        json.WriteBoolean("result"u8, false);
+        json.WriteStartArray("error"u8);
+        json.WriteNumberValue(code);
+        json.WriteStringValue(message);
+        json.WriteNullValue();
+        json.WriteEndArray();
+        End(output);
+    }
+
     /// <summary><c>[[["mining.set_difficulty", sid], ["mining.notify", sid]], extranonce1, extranonce2_size]</c>.</summary>
     public void WriteSubscribeResult(IBufferWriter<byte> output, StratumId id, string subscriptionId, string extraNonce1Hex, int extraNonce2Size)
     {
