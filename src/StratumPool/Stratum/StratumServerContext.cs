@@ -45,4 +45,7 @@ public sealed class StratumServerContext(
     public TimeProvider Time { get; } = time;
 
     public ILogger SessionLogger { get; } = loggerFactory.CreateLogger<StratumSession>();
+
+    /// <summary>When the pool last saw a new network block (a job with clean_jobs).</summary>
+    public DateTimeOffset? LastNetworkBlockAt { get; set; }
 }

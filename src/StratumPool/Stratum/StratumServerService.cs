@@ -31,6 +31,11 @@ public sealed partial class StratumServerService(
 
     private void OnJobBroadcast(JobBroadcast broadcast)
     {
+        if (broadcast.CleanJobs)
+        {
+            context.LastNetworkBlockAt = context.Time.GetUtcNow();
+        }
+
         LogBroadcast(broadcast.Job.Id, broadcast.Job.Height, broadcast.CleanJobs, context.Sessions.Count);
         foreach (var session in context.Sessions.Sessions)
         {
