@@ -48,7 +48,11 @@ public sealed class BlockJob : MiningJob
         _coinbaseFactory = coinbaseFactory;
         SubmittedShares = new ShareHashSet(maxTrackedShares);
         PrevHashStratum = ByteOrder.ToStratumPrevHash(header.PrevHash);
+        PreviousBlockHash = ByteOrder.ToDisplayHex(header.PrevHash);
     }
+
+    /// <summary>The parent block's hash, display order.</summary>
+    public string PreviousBlockHash { get; }
 
     public override string Id { get; }
 
