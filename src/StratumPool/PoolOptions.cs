@@ -1,6 +1,11 @@
+using StratumPool.Chain;
+
 namespace StratumPool;
 
-/// <summary>The <c>Pool</c> configuration section: what operators write in <c>appsettings.json</c>.</summary>
+/// <summary>
+/// The <c>Pool</c> configuration section: what operators write in <c>appsettings.json</c>. The chain side binds the
+/// same section as <see cref="ChainOptions"/> (network, daemons, coinbase); the types of shared keys are its own.
+/// </summary>
 public sealed record PoolOptions
 {
     public const string SectionName = "Pool";
@@ -18,7 +23,7 @@ public sealed record PoolOptions
     public string Coin { get; init; } = "Bitcoin";
 
     /// <summary><c>Mainnet</c>, <c>Testnet</c>, <c>Signet</c>, <c>Regtest</c> (a bitcoind-compatible daemon) or <c>Devnet</c> (built in).</summary>
-    public PoolNetwork Network { get; init; } = PoolNetwork.Devnet;
+    public ChainNetwork Network { get; init; } = ChainNetwork.Devnet;
 
     public DevnetOptions Devnet { get; init; } = new();
 
@@ -32,7 +37,7 @@ public sealed record PoolOptions
     public string CoinbaseTag { get; init; } = "/stratum-proxy/";
 
     /// <summary>bitcoind-compatible JSON-RPC endpoints; unused on the devnet.</summary>
-    public List<DaemonOptions> Daemons { get; init; } = [];
+    public DaemonEndpointOptions[] Daemons { get; init; } = [];
 
     /// <summary>How often the daemon is polled for a new block.</summary>
     public TimeSpan BlockRefreshInterval { get; init; } = TimeSpan.FromSeconds(1);
@@ -85,46 +90,6 @@ public sealed record PoolOptions
     /// <summary>Ticker symbol of a coin name, for display and the default pool id.</summary>
     public static string CoinSymbol(string coin) =>
         coin.Equals("Bitcoin", StringComparison.OrdinalIgnoreCase) ? "BTC" : coin.ToUpperInvariant();
-}
-
-/// <summary>Which chain the pool mines.</summary>
-public enum PoolNetwork
-{
-    Mainnet,
-    Testnet,
-    Signet,
-    Regtest,
-
-    /// <summary>The built-in in-process chain.</summary>
-    Devnet,
-}
-
-/// <summary>Who the coinbase pays.</summary>
-public enum PaymentMode
-{
-    /// <summary>The pool's <c>Address</c>; shares are recorded for PPLNS/PROP accounting.</summary>
-    Pool,
-
-    /// <summary>The finder: the username must be an address of the network.</summary>
-    Solo,
-}
-
-/// <summary>The built-in chain.</summary>
-public sealed record DevnetOptions
-{
-    /// <summary>Fixed block difficulty (0.1: one block every ~30 s for a CPU core at ~13 MH/s).</summary>
-    public double Difficulty { get; init; } = 0.1;
-}
-
-/// <summary>One bitcoind-compatible JSON-RPC endpoint.</summary>
-public sealed record DaemonOptions
-{
-    public string? Url { get; init; }
-
-    public string? User { get; init; }
-
-    /// <summary>Never logged.</summary>
-    public string? Password { get; init; }
 }
 
 /// <summary>Share difficulty given to miners.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using StratumPool.Chain;
 using StratumPool.Jobs;
 using StratumPool.Metrics;
 using StratumPool.Persistence;

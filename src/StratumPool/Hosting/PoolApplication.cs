@@ -18,7 +18,8 @@ namespace StratumPool.Hosting;
 public static class PoolApplication
 {
     /// <param name="configuration">Holds the <c>Pool</c> section (and <c>Logging</c>, when no logger factory is given).</param>
-    /// <param name="configureServices">Last word on services: tests replace the clock or the metric registry here.</param>
+    /// <param name="configureServices">Runs before the pool's own registrations, which are all <c>TryAdd</c>: tests put
+    /// their clock, metric registry or chain side here.</param>
     /// <param name="loggerFactory">The embedding host's logging; the pool logs through it when given.</param>
     public static WebApplication Build(IConfiguration configuration, Action<IServiceCollection>? configureServices = null, ILoggerFactory? loggerFactory = null)
     {
@@ -36,8 +37,8 @@ public static class PoolApplication
             builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
         }
 
-        AddPoolServices(builder.Services, configuration);
         configureServices?.Invoke(builder.Services);
+        AddPoolServices(builder.Services, configuration);
 
         var endpoints = new PoolEndpoints();
         builder.Services.AddSingleton(endpoints);
@@ -110,6 +111,7 @@ public static class PoolApplication
                 sp.GetRequiredService<PoolMetrics>(),
                 sp.GetRequiredService<ILogger<ProxyProtocolMiddleware>>());
         });
+        services.AddPoolChain(configuration);
         services.AddHostedService<StratumServerService>();
         services.AddHostedService(sp => ActivatorUtilities.CreateInstance<BlockConfirmationWatcherHost>(sp));
         services.TryAddSingleton<PoolApi>();

@@ -1,21 +1,30 @@
 using Microsoft.Extensions.Options;
+using StratumPool.Chain;
 using StratumPool.Stratum;
 
 namespace StratumPool.Hosting;
 
 /// <summary>Checks the whole <c>Pool</c> section at start-up and reports every error by its key.</summary>
-public sealed class PoolOptionsValidator : IValidateOptions<PoolOptions>
+/// <remarks>Keys the chain side owns (network, daemons, address, devnet, refresh, extranonce2 size) are checked by
+/// <see cref="ChainOptions.Validate"/> over the same section, so each error is reported once.</remarks>
+public sealed class PoolOptionsValidator(IConfiguration configuration) : IValidateOptions<PoolOptions>
 {
     public ValidateOptionsResult Validate(string? name, PoolOptions options)
     {
-        var errors = Collect(options);
+        var chain = configuration.GetSection(PoolOptions.SectionName).Get<ChainOptions>() ?? new ChainOptions();
+        var errors = Collect(options, chain);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
     /// <summary>Every problem found, each naming its configuration key.</summary>
-    public static List<string> Collect(PoolOptions options)
+    public static List<string> Collect(PoolOptions options, ChainOptions? chain = null)
     {
         var errors = new List<string>();
+        if (chain is not null)
+        {
+            errors.AddRange(chain.Validate());
+        }
+
         const string P = PoolOptions.SectionName;
 
         if (!NetworkEndpoint.TryParse(options.Endpoint, out _))
@@ -32,24 +41,10 @@ public sealed class PoolOptionsValidator : IValidateOptions<PoolOptions>
         {
             errors.Add($"{P}:Network must be Mainnet, Testnet, Signet, Regtest or Devnet");
         }
-        else
-        {
-            ValidateChain(options, errors);
-        }
 
         if (!Enum.IsDefined(options.PaymentMode))
         {
             errors.Add($"{P}:PaymentMode must be Pool or Solo");
-        }
-
-        if (options.BlockRefreshInterval <= TimeSpan.Zero)
-        {
-            errors.Add($"{P}:BlockRefreshInterval must be > 0");
-        }
-
-        if (options.JobRebroadcastTimeout <= TimeSpan.Zero)
-        {
-            errors.Add($"{P}:JobRebroadcastTimeout must be > 0");
         }
 
         ValidateDifficulty(options, errors);
@@ -75,11 +70,6 @@ public sealed class PoolOptionsValidator : IValidateOptions<PoolOptions>
             {
                 errors.Add($"{P}:TrustedProxies:{i} must be an IP address or CIDR (got '{options.TrustedProxies[i]}')");
             }
-        }
-
-        if (options.ExtraNonce2Size is not (4 or 8))
-        {
-            errors.Add($"{P}:ExtraNonce2Size must be 4 or 8");
         }
 
         if (!(options.MinSuggestedDifficulty > 0))
@@ -123,45 +113,6 @@ public sealed class PoolOptionsValidator : IValidateOptions<PoolOptions>
         }
 
         return errors;
-    }
-
-    private static void ValidateChain(PoolOptions options, List<string> errors)
-    {
-        const string P = PoolOptions.SectionName;
-        var network = PoolNetworks.ToNBitcoin(options.Network);
-        if (options.Network == PoolNetwork.Devnet)
-        {
-            if (!(options.Devnet.Difficulty > 0))
-            {
-                errors.Add($"{P}:Devnet:Difficulty must be > 0");
-            }
-        }
-        else
-        {
-            if (options.Daemons.Count == 0)
-            {
-                errors.Add($"{P}:Daemons must list at least one daemon for Network {options.Network}");
-            }
-
-            if (string.IsNullOrWhiteSpace(options.Address) && options.PaymentMode == PaymentMode.Pool)
-            {
-                errors.Add($"{P}:Address must be set for Network {options.Network}");
-            }
-        }
-
-        if (!string.IsNullOrWhiteSpace(options.Address) && PoolNetworks.TryParseAddress(options.Address, network) is null)
-        {
-            errors.Add($"{P}:Address is not a valid {options.Network} address (got '{options.Address}')");
-        }
-
-        for (var i = 0; i < options.Daemons.Count; i++)
-        {
-            var url = options.Daemons[i].Url;
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-            {
-                errors.Add($"{P}:Daemons:{i}:Url must be an http(s) URL (got '{url}')");
-            }
-        }
     }
 
     private static void ValidateDifficulty(PoolOptions options, List<string> errors)

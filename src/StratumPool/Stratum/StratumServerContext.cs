@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using StratumPool.Hosting;
+using StratumPool.Chain;
 using StratumPool.Jobs;
 using StratumPool.Metrics;
 using StratumPool.Persistence;
@@ -24,7 +24,7 @@ public sealed class StratumServerContext(
 
     public string PoolId { get; } = options.Value.EffectiveId;
 
-    public NBitcoin.Network Network { get; } = PoolNetworks.ToNBitcoin(options.Value.Network);
+    public ChainNetworkParameters Network { get; } = ChainNetworkParameters.For(options.Value.Network);
 
     public IJobManager Jobs { get; } = jobs;
 

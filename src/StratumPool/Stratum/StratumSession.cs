@@ -3,7 +3,7 @@ using System.Globalization;
 using System.IO.Pipelines;
 using System.Net;
 using Stratum.Protocol.JsonRpc;
-using StratumPool.Hosting;
+using StratumPool.Chain;
 using StratumPool.Jobs;
 using StratumPool.Persistence;
 using StratumPool.VarDiff;
@@ -165,17 +165,16 @@ public sealed partial class StratumSession
 
         var dot = user.IndexOf('.', StringComparison.Ordinal);
         var account = dot < 0 ? user : user[..dot];
-        var address = PoolNetworks.TryParseAddress(account, _context.Network);
+        _context.Network.TryParsePayout(account, out var address);
         if (_context.Options.PaymentMode == PaymentMode.Solo)
         {
-            if (address is null)
+            if (address is not { } payout)
             {
                 LogAuthorizeRefused(ConnectionId, Truncate(user), "not an address of the network");
                 await ReplyAuthorizeRefusedAsync(request.Id, $"Username must be a {_context.Options.Network} address", cancellationToken);
                 return;
             }
 
-            var payout = new PayoutTarget(address.ToString(), address.ScriptPubKey.ToBytes());
             if (Payout is not null && Payout.Address != payout.Address)
             {
                 await ReplyAuthorizeRefusedAsync(request.Id, "One payout address per connection", cancellationToken);
@@ -187,9 +186,9 @@ public sealed partial class StratumSession
 
         if (!_workers.ContainsKey(user))
         {
-            _workers[user] = address?.ToString() ?? account;
+            _workers[user] = address?.Address ?? account;
             WorkerCount = _workers.Count;
-            MinerAddress ??= address?.ToString() ?? account;
+            MinerAddress ??= address?.Address ?? account;
             _context.Metrics.ConnectedWorkers.Inc();
         }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using StratumPool.Chain;
 using StratumPool.Hosting;
 using StratumPool.Tests.Support;
 
@@ -20,7 +21,7 @@ public sealed class PoolOptionsValidatorTests
 
         Assert.Empty(PoolOptionsValidator.Collect(options));
         Assert.Equal("127.0.0.1:13333", options.Endpoint);
-        Assert.Equal(PoolNetwork.Devnet, options.Network);
+        Assert.Equal(ChainNetwork.Devnet, options.Network);
         Assert.Equal(TimeSpan.FromSeconds(55), options.JobRebroadcastTimeout);
         Assert.Equal(15, options.Difficulty.VarDiff!.TargetTime);
         Assert.Equal("btc", options.EffectiveId);
@@ -29,17 +30,18 @@ public sealed class PoolOptionsValidatorTests
     [Fact]
     public void Every_error_is_collected_and_names_its_key()
     {
+        var chain = new ChainOptions { Network = ChainNetwork.Mainnet };
         var options = new PoolOptions
         {
             Endpoint = "nowhere",
-            Network = PoolNetwork.Mainnet,
+            Network = ChainNetwork.Mainnet,
             Difficulty = new DifficultyOptions { Initial = 0, VarDiff = new VarDiffOptions { MinDiff = 10, MaxDiff = 1, VariancePercent = 100 } },
             Api = new ApiOptions { Endpoint = "x:y" },
             TrustedProxies = ["10.0.0.0/8", "not-an-ip"],
-            ExtraNonce2Size = 0,
+            KeepaliveInterval = TimeSpan.FromMinutes(3),
         };
 
-        var errors = PoolOptionsValidator.Collect(options);
+        var errors = PoolOptionsValidator.Collect(options, chain);
 
         Assert.Contains("Pool:Endpoint must be host:port (got 'nowhere')", errors);
         Assert.Contains("Pool:Difficulty:Initial must be > 0", errors);
@@ -48,29 +50,29 @@ public sealed class PoolOptionsValidatorTests
         Assert.Contains(errors, e => e.StartsWith("Pool:Api:Endpoint", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Pool:TrustedProxies:1", StringComparison.Ordinal));
         Assert.DoesNotContain(errors, e => e.StartsWith("Pool:TrustedProxies:0", StringComparison.Ordinal));
-        Assert.Contains("Pool:ExtraNonce2Size must be 4 or 8", errors);
+        Assert.Contains(errors, e => e.StartsWith("Pool:KeepaliveInterval", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Pool:Daemons", StringComparison.Ordinal));
-        Assert.Contains("Pool:Address must be set for Network Mainnet", errors);
+        Assert.Contains(errors, e => e.StartsWith("Pool:Address", StringComparison.Ordinal));
     }
 
     [Theory]
-    [InlineData(PoolNetwork.Mainnet, PoolNetwork.Mainnet, true)]
-    [InlineData(PoolNetwork.Mainnet, PoolNetwork.Testnet, false)]
-    [InlineData(PoolNetwork.Testnet, PoolNetwork.Testnet, true)]
-    [InlineData(PoolNetwork.Regtest, PoolNetwork.Regtest, true)]
-    [InlineData(PoolNetwork.Regtest, PoolNetwork.Mainnet, false)]
-    public void Address_is_checked_for_the_network(PoolNetwork network, PoolNetwork addressNetwork, bool valid)
+    [InlineData(ChainNetwork.Mainnet, ChainNetwork.Mainnet, true)]
+    [InlineData(ChainNetwork.Mainnet, ChainNetwork.Testnet, false)]
+    [InlineData(ChainNetwork.Testnet, ChainNetwork.Testnet, true)]
+    [InlineData(ChainNetwork.Regtest, ChainNetwork.Regtest, true)]
+    [InlineData(ChainNetwork.Regtest, ChainNetwork.Mainnet, false)]
+    public void Address_is_checked_for_the_network(ChainNetwork network, ChainNetwork addressNetwork, bool valid)
     {
         var key = new NBitcoin.Key(Enumerable.Repeat((byte)7, 32).ToArray());
         var address = key.PubKey.GetAddress(NBitcoin.ScriptPubKeyType.Segwit, PoolNetworks.ToNBitcoin(addressNetwork)).ToString();
-        var options = new PoolOptions
+        var chain = new ChainOptions
         {
             Network = network,
             Address = address,
-            Daemons = [new DaemonOptions { Url = "http://127.0.0.1:8332", User = "u", Password = "p" }],
+            Daemons = [new DaemonEndpointOptions { Url = "http://127.0.0.1:8332", User = "u", Password = "p" }],
         };
 
-        var errors = PoolOptionsValidator.Collect(options);
+        var errors = PoolOptionsValidator.Collect(new PoolOptions { Network = network, Address = address }, chain);
 
         Assert.Equal(valid, !errors.Any(e => e.StartsWith("Pool:Address", StringComparison.Ordinal)));
     }

@@ -36,7 +36,7 @@ public sealed class StratumLineClient : IAsyncDisposable
     /// <summary>Next line, or null at end of stream; fails after <paramref name="timeout"/>.</summary>
     public async Task<JsonElement?> ReadAsync(TimeSpan? timeout = null)
     {
-        var line = await _reader.ReadLineAsync().AsTask().WaitAsync(timeout ?? TimeSpan.FromSeconds(10));
+        var line = await _reader.ReadLineAsync().WaitAsync(timeout ?? TimeSpan.FromSeconds(10));
         return line is null ? null : JsonDocument.Parse(line).RootElement.Clone();
     }
 
@@ -79,7 +79,7 @@ public sealed class StratumLineClient : IAsyncDisposable
         {
             while (DateTime.UtcNow < deadline)
             {
-                var line = await _reader.ReadLineAsync().AsTask().WaitAsync(deadline - DateTime.UtcNow);
+                var line = await _reader.ReadLineAsync().WaitAsync(deadline - DateTime.UtcNow);
                 if (line is null)
                 {
                     return true;
