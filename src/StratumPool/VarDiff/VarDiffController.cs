@@ -53,7 +53,11 @@ public sealed class VarDiffController
 
         Append(Seconds(lastShare, now));
         _lastShareTimestamp = now;
-        if (Seconds(_lastRetargetTimestamp!.Value, now) < _options.RetargetTime)
+
+        // NOMP waits a whole retarget period; a full buffer of far too fast shares (a big miner at a tiny
+        // starting difficulty) is acted on at once, so the pool is not flooded for RetargetTime seconds.
+        var flooded = _count == _intervals.Length && Average() < _tMin;
+        if (!flooded && Seconds(_lastRetargetTimestamp!.Value, now) < _options.RetargetTime)
         {
             return null;
         }

@@ -9,13 +9,15 @@ public sealed class VarDiffControllerTests
 
     /// <summary>
     /// A miner of a known hash rate finds shares as a Poisson process: inter-arrival times are exponential with
-    /// mean difficulty·2^32/hashrate. Starting far from the right difficulty, vardiff must bring the expected
-    /// share time into the target window and keep it there.
+    /// mean difficulty·2^32/hashrate. Starting far from the right difficulty, vardiff must bring the miner to the
+    /// target share time: over the second half of a simulated run, the observed mean time between shares is within
+    /// the variance band and the difficulty's geometric mean is close to the ideal one (TargetTime·hashrate/2^32).
     /// </summary>
     [Theory]
     [InlineData(13e6, 1.0, 1)]         // CPU miner starting too easy
     [InlineData(13e6, 10_000.0, 2)]    // CPU miner starting far too hard (rescued by the idle rule)
     [InlineData(500e9, 1.0, 3)]        // small ASIC starting far too easy
+    [InlineData(1.2e12, 0.001, 4)]     // Bitaxe-class miner from the minimum
     public void Converges_to_the_target_share_time(double hashrate, double initialDifficulty, int seed)
     {
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
@@ -23,52 +25,63 @@ public sealed class VarDiffControllerTests
         var controller = new VarDiffController(Options, time);
         var difficulty = initialDifficulty;
         var twoPow32 = Math.Pow(2, 32);
-        var history = new List<double>();
+        var ideal = Options.TargetTime * hashrate / twoPow32;
+        var runSeconds = TimeSpan.FromHours(8).TotalSeconds;
+        var halfway = runSeconds / 2;
+        var clock = 0.0;
+        var sharesAfterHalfway = 0;
+        var logDifficultyTime = 0.0;
 
-        // Bounded: at most 3000 simulated shares or idle checks.
-        for (var step = 0; step < 3000; step++)
+        // Bounded in simulated time and in steps.
+        for (var step = 0; step < 200_000 && clock < runSeconds; step++)
         {
             var mean = difficulty * twoPow32 / hashrate;
             var wait = -mean * Math.Log(1 - random.NextDouble());
 
-            // The housekeeping sweep runs every 5 s while the miner is silent.
+            // The housekeeping sweep runs every 5 s while the miner is silent; a lowered difficulty restarts the wait.
             var elapsed = 0.0;
-            var retargetedWhileIdle = false;
-            while (elapsed + 5 < wait)
+            double? lowered = null;
+            while (elapsed + 5 < wait && lowered is null)
             {
                 time.Advance(TimeSpan.FromSeconds(5));
                 elapsed += 5;
-                if (controller.OnIdleCheck(difficulty) is { } lowered)
-                {
-                    difficulty = lowered;
-                    retargetedWhileIdle = true;
-                    break;
-                }
+                lowered = controller.OnIdleCheck(difficulty);
             }
 
-            if (retargetedWhileIdle)
+            var spent = lowered is null ? wait : elapsed;
+            if (lowered is null)
             {
-                history.Add(difficulty);
+                time.Advance(TimeSpan.FromSeconds(wait - elapsed));
+            }
+
+            if (clock >= halfway)
+            {
+                logDifficultyTime += Math.Log(difficulty) * spent;
+            }
+
+            clock += spent;
+            if (lowered is { } value)
+            {
+                difficulty = value;
                 continue;
             }
 
-            time.Advance(TimeSpan.FromSeconds(wait - elapsed));
+            if (clock >= halfway)
+            {
+                sharesAfterHalfway++;
+            }
+
             if (controller.OnShare(difficulty) is { } next)
             {
                 difficulty = next;
             }
-
-            history.Add(difficulty);
         }
 
-        var expectedShareTime = difficulty * twoPow32 / hashrate;
-        Assert.InRange(expectedShareTime, Options.TargetTime * 0.7, Options.TargetTime * 1.3);
-
-        // Stable over the last part of the run: within a factor 1.5 of the final difficulty.
-        foreach (var d in history.TakeLast(500))
-        {
-            Assert.InRange(d / difficulty, 1 / 1.5, 1.5);
-        }
+        Assert.True(clock >= runSeconds, "the simulation ran out of steps");
+        var observedShareTime = (clock - halfway) / sharesAfterHalfway;
+        Assert.InRange(observedShareTime, Options.TargetTime * 0.7, Options.TargetTime * 1.3);
+        var geometricMean = Math.Exp(logDifficultyTime / (clock - halfway));
+        Assert.InRange(geometricMean / ideal, 1 / 1.3, 1.3);
     }
 
     [Fact]
