@@ -2,6 +2,9 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Prometheus;
+using StratumPool.Chain;
+using StratumPool.Daemon;
+using StratumPool.Jobs;
 using StratumPool.Api;
 using StratumPool.Metrics;
 using StratumPool.Persistence;
@@ -111,7 +114,13 @@ public static class PoolApplication
                 sp.GetRequiredService<PoolMetrics>(),
                 sp.GetRequiredService<ILogger<ProxyProtocolMiddleware>>());
         });
-        services.AddPoolChain(configuration);
+        if (!services.Any(d => d.ServiceType == typeof(IJobManager)))
+        {
+            // The chain side (devnet or daemon client, job manager); tests may bring their own IJobManager.
+            services.AddPoolChain(configuration);
+            services.TryAddSingleton<IChainReader>(sp => new DaemonChainReader(sp.GetRequiredService<DaemonClient>()));
+        }
+
         services.AddHostedService<StratumServerService>();
         services.AddHostedService(sp => ActivatorUtilities.CreateInstance<BlockConfirmationWatcherHost>(sp));
         services.TryAddSingleton<PoolApi>();
