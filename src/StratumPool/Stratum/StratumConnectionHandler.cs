@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Stratum.Protocol.Framing;
 
 namespace StratumPool.Stratum;
@@ -24,9 +25,17 @@ public sealed partial class StratumConnectionHandler(StratumServerContext contex
         context.Sessions.Add(session);
         context.Metrics.Sessions.Inc();
         LogConnected(connection.ConnectionId, remote?.ToString() ?? "unknown");
+        // Kestrel asks connections to close on shutdown: the miner gets client.reconnect, then the connection ends
+        // (instead of Kestrel waiting for the shutdown timeout and aborting it).
+        var closeRequested = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, closeRequested);
         try
         {
-            await ReadLoopAsync(connection, session, connection.ConnectionClosed);
+            await ReadLoopAsync(connection, session, stop.Token);
+        }
+        catch (OperationCanceledException) when (closeRequested.IsCancellationRequested && !connection.ConnectionClosed.IsCancellationRequested)
+        {
+            await SendReconnectAsync(session);
         }
         catch (Exception exception) when (exception is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException or ObjectDisposedException)
         {
@@ -38,6 +47,25 @@ public sealed partial class StratumConnectionHandler(StratumServerContext contex
             context.Sessions.Remove(session);
             context.Metrics.Sessions.Dec();
             LogDisconnected(connection.ConnectionId);
+        }
+    }
+
+    private async Task SendReconnectAsync(StratumSession session)
+    {
+        if (!session.IsSubscribed)
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await session.SendReconnectAsync(timeout.Token);
+            LogReconnectSent(session.ConnectionId);
+        }
+        catch (Exception exception) when (exception is IOException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
+        {
+            LogConnectionError(session.ConnectionId, exception.GetType().Name, exception.Message);
         }
     }
 
@@ -127,6 +155,9 @@ public sealed partial class StratumConnectionHandler(StratumServerContext contex
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Debug, Message = "Stratum connection {ConnectionId} ended: {Kind} {Message}")]
     private partial void LogConnectionError(string connectionId, string kind, string message);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Debug, Message = "Shutting down: client.reconnect sent to {ConnectionId}")]
+    private partial void LogReconnectSent(string connectionId);
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Debug, Message = "Aborting Stratum connection {ConnectionId}: {Reason}")]
     private partial void LogClosing(string connectionId, string reason);

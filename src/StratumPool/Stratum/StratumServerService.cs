@@ -5,12 +5,11 @@ namespace StratumPool.Stratum;
 /// <summary>
 /// Background side of the Stratum server: sends each new job to every session, keeps silent sessions fed
 /// (minerd drops a connection that receives nothing for 120 s), lowers the difficulty of silent miners,
-/// closes connections that never subscribe, and asks miners to reconnect on shutdown.
+/// and closes connections that never subscribe (on shutdown the connection handler sends <c>client.reconnect</c>).
 /// One periodic sweep serves all sessions; there is no timer per session.
 /// </summary>
 public sealed partial class StratumServerService(
     StratumServerContext context,
-    IHostApplicationLifetime lifetime,
     ILogger<StratumServerService> logger) : BackgroundService
 {
     /// <summary>How often the housekeeping sweep runs.</summary>
@@ -19,7 +18,6 @@ public sealed partial class StratumServerService(
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         context.Jobs.JobBroadcast += OnJobBroadcast;
-        lifetime.ApplicationStopping.Register(SendReconnectToAll);
         return base.StartAsync(cancellationToken);
     }
 
@@ -118,28 +116,9 @@ public sealed partial class StratumServerService(
         }
     }
 
-    private void SendReconnectToAll()
-    {
-        var count = 0;
-        foreach (var session in context.Sessions.Sessions)
-        {
-            if (session.IsSubscribed)
-            {
-                count++;
-                _ = session.SendReconnectAsync(CancellationToken.None).AsTask().ContinueWith(
-                    static t => _ = t.Exception, TaskScheduler.Default);
-            }
-        }
-
-        LogReconnectSent(count);
-    }
-
     [LoggerMessage(EventId = 1201, Level = LogLevel.Debug, Message = "Job {JobId} at height {Height} (clean {Clean}) to {Sessions} sessions")]
     private partial void LogBroadcast(string jobId, long height, bool clean, int sessions);
 
     [LoggerMessage(EventId = 1202, Level = LogLevel.Debug, Message = "Sending to session {ConnectionId} failed: {Message}")]
     private partial void LogSendFailed(string connectionId, string message);
-
-    [LoggerMessage(EventId = 1203, Level = LogLevel.Information, Message = "Shutting down: client.reconnect sent to {Count} sessions")]
-    private partial void LogReconnectSent(int count);
 }
