@@ -35,7 +35,7 @@ public static class ChainServiceCollectionExtensions
             services.AddSingleton<IDaemonEndpointSource>(new ConfiguredDaemonEndpoints(options.Daemons));
         }
 
-        services.AddSingleton(sp => new DaemonMetrics(sp.GetService<IMetricFactory>() ?? Metrics.DefaultFactory));
+        services.AddSingleton(sp => new DaemonMetrics(sp.GetService<IMetricFactory>() ?? Prometheus.Metrics.DefaultFactory));
         services.AddSingleton(sp => new DaemonClient(
             new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(60) },
             sp.GetRequiredService<IDaemonEndpointSource>(),
