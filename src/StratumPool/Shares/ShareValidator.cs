@@ -24,6 +24,11 @@ public static class ShareValidator
     internal static ShareVerdict Validate(BlockJob job, CoinbaseParts coinbase, ShareSubmission submission, long nowUnixSeconds)
     {
         var en1 = submission.ExtraNonce1;
+        if (en1 is null)
+        {
+            return ShareVerdict.Reject(StratumErrorCodes.NotSubscribed, "not subscribed");
+        }
+
         var en2Hex = submission.ExtraNonce2.AsSpan();
         if (submission.ExtraNonce2Size <= 0 || en2Hex.Length != submission.ExtraNonce2Size * 2)
         {
