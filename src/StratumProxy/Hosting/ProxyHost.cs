@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Prometheus;
+using StratumPool.Hosting;
 using StratumProxy.Configuration;
 using StratumProxy.Filtering;
 using StratumProxy.Listeners;
@@ -33,6 +34,7 @@ public static class ProxyHost
 
         builder.Services.AddProxyServices(options);
         builder.Services.AddStratumTls(options, builder.Configuration);
+        builder.Services.AddStratumPool(builder.Configuration);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Limits.DrainTimeout + TimeSpan.FromSeconds(5));
         builder.Host.UseSystemd();
         builder.WebHost.UseSockets(sockets =>
