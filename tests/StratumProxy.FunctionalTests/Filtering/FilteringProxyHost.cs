@@ -32,8 +32,7 @@ internal sealed class FilteringProxyHost : IAsyncDisposable
         proxySection["Management"] ??= new JsonObject { ["Endpoint"] = "127.0.0.1:0" };
         var path = Path.Combine(directory, "proxy.json");
         await ProxyTestHost.WriteConfigAsync(path, proxySection);
-        var app = ProxyHost.Build(["--config", path], builder => builder.Services.AddConnectionFilters());
-        app.MapBanApi();
+        var app = ProxyHost.Build(["--config", path]);
         await app.StartAsync();
         return new FilteringProxyHost(app);
     }
