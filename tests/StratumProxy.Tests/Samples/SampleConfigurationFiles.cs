@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Configuration;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using StratumProxy.Configuration;
 
 namespace StratumProxy.Tests.Samples;
