@@ -52,7 +52,7 @@ public sealed class StatusPageTests
         Assert.Matches(new Regex($@"<td>{ClusterName}</td>\s*<td>{DestinationName}</td>\s*<td>{Regex.Escape(backend.EndPoint.ToString())}</td>"), dom);
         Assert.Matches(new Regex($@"<td>{Regex.Escape(Worker)}</td>\s*<td class=""num"">1</td>\s*<td>{DestinationName}</td>"), dom);
         Assert.Matches(new Regex(@"id=""sessions"">1<"), dom);
-        Assert.DoesNotContain("Cannot reach the proxy", dom, StringComparison.Ordinal);
+        Assert.Contains("<span id=\"error\" role=\"alert\"></span>", dom, StringComparison.Ordinal);
     }
 
     private static JsonObject ProxySection(IPEndPoint backend) => new()
