@@ -21,11 +21,13 @@ internal static class SampleConfigurationFiles
             .ToList();
     }
 
-    public static bool HasProxySection(string path)
+    public static bool HasProxySection(string path) => HasSection(path, ProxyOptions.SectionName);
+
+    public static bool HasSection(string path, string section)
     {
         using var document = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
         return document.RootElement.ValueKind == JsonValueKind.Object
-            && document.RootElement.TryGetProperty(ProxyOptions.SectionName, out _);
+            && document.RootElement.TryGetProperty(section, out _);
     }
 
     /// <summary>

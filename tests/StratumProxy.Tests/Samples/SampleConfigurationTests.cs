@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
 using StratumProxy.Configuration;
 
 namespace StratumProxy.Tests.Samples;
@@ -19,6 +20,29 @@ public sealed class SampleConfigurationTests : IDisposable
 
         Assert.NotEmpty(options.Listeners);
         Assert.All(options.Listeners.Values, listener => Assert.True(options.Clusters.ContainsKey(listener.Cluster!)));
+    }
+
+    public static TheoryData<string> PoolConfigurations()
+    {
+        var files = SampleConfigurationFiles.ProxyConfigurations().Append("appsettings.json").Append("docker/appsettings.docker.json");
+        return new(files.Where(f => SampleConfigurationFiles.HasSection(RepositoryFiles.PathOf(f), "Pool")));
+    }
+
+    [PoolValidatorTheory]
+    [MemberData(nameof(PoolConfigurations))]
+    public void Pool_section_passes_the_pool_engines_validation(string relativePath)
+    {
+        var configuration = new ConfigurationBuilder().AddJsonFile(RepositoryFiles.PathOf(relativePath)).Build();
+
+        var errors = PoolSectionValidation.Validate(configuration);
+
+        Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors));
+    }
+
+    [Fact]
+    public void Samples_with_the_bundled_pool_are_found()
+    {
+        Assert.Contains("samples/pool-regtest.json", PoolConfigurations().Cast<object[]>().Select(row => (string)row[0]));
     }
 
     [Fact]
