@@ -23,6 +23,9 @@ internal sealed class StatusPageHost : IAsyncDisposable
 
     public Uri ManagementUri => new($"http://{_app.Services.GetRequiredService<ListenerEndpoints>().ManagementEndPoint}/");
 
+    public T Get<T>()
+        where T : notnull => _app.Services.GetRequiredService<T>();
+
     public System.Net.IPEndPoint Listener(string name) =>
         _app.Services.GetRequiredService<ListenerEndpoints>().GetBoundEndPoint(name) ?? throw new InvalidOperationException($"No listener {name}.");
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using StratumProxy.Filtering;
 using StratumProxy.FunctionalTests.Infrastructure;
 
 namespace StratumProxy.FunctionalTests.Management;
@@ -12,6 +13,7 @@ public sealed class StatusPageTests
     private const string ClusterName = "pool-east";
     private const string DestinationName = "node-alpha";
     private const string Worker = "bc1qstatuspage.rig7";
+    private const string BannedAddress = "203.0.113.7";
 
     [Fact]
     public async Task Status_page_is_served_at_the_root_as_one_self_contained_read_only_document()
@@ -34,7 +36,7 @@ public sealed class StatusPageTests
     }
 
     [ChromiumFact]
-    public async Task A_browser_shows_the_listener_the_destination_and_the_worker()
+    public async Task A_browser_shows_the_listener_the_destination_the_worker_and_the_ban()
     {
         await using var backend = new RecordingBackend();
         await using var host = await StatusPageHost.StartAsync(ProxySection(backend.EndPoint));
@@ -44,6 +46,8 @@ public sealed class StatusPageTests
         await miner.SendAsync($$"""{"id":2,"method":"mining.authorize","params":["{{Worker}}","x"]}""");
         Assert.NotNull(await miner.ReadLineAsync());
         await WaitForWorkerAsync(host.ManagementUri);
+        // A documentation address (RFC 5737), banned directly: nothing is ever sent to it.
+        host.Get<BanPolicy>().Ban(IPAddress.Parse(BannedAddress), "invalid_shares", TimeSpan.FromMinutes(10));
 
         var dom = await DumpDomAsync(host.ManagementUri);
 
@@ -52,6 +56,7 @@ public sealed class StatusPageTests
         Assert.Matches(new Regex($@"<td>{ClusterName}</td>\s*<td>{DestinationName}</td>\s*<td>{Regex.Escape(backend.EndPoint.ToString())}</td>"), dom);
         Assert.Matches(new Regex($@"<td>{Regex.Escape(Worker)}</td>\s*<td class=""num"">1</td>\s*<td>{DestinationName}</td>"), dom);
         Assert.Matches(new Regex(@"id=""sessions"">1<"), dom);
+        Assert.Matches(new Regex($@"<td>{Regex.Escape(BannedAddress)}</td>\s*<td>invalid_shares</td>"), dom);
         Assert.Contains("<span id=\"error\" role=\"alert\"></span>", dom, StringComparison.Ordinal);
     }
 
