@@ -37,6 +37,8 @@ public static class ProxyHost
         builder.Services.AddStratumPool(builder.Configuration);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Limits.DrainTimeout + TimeSpan.FromSeconds(5));
         builder.Host.UseSystemd();
+        // UseSystemd sets its own console format; an operator's Logging:Console choice (e.g. json) still wins.
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));
         builder.WebHost.UseSockets(sockets =>
         {
             // Forwarding is all asynchronous and never blocks, so completions may run inline on the socket
