@@ -110,9 +110,10 @@ public sealed record ChainOptions
                 errors.Add($"Pool:Daemons needs at least one daemon for network {Network}.");
             }
 
-            if (string.IsNullOrWhiteSpace(Address) && PaymentMode == PaymentMode.Pool)
+            // In Solo mode too: the coinbase of a session without a valid address of its own pays the pool.
+            if (string.IsNullOrWhiteSpace(Address))
             {
-                errors.Add($"Pool:Address is required on {Network} in Pool payment mode.");
+                errors.Add($"Pool:Address is required on {Network}.");
             }
 
             for (var i = 0; i < Daemons.Length; i++)

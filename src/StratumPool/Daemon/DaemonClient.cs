@@ -84,8 +84,9 @@ public sealed partial class DaemonClient
         {
             return await CallAsync("getblock", [hash], DaemonJsonContext.Default.BlockInfo, cancellationToken);
         }
-        catch (DaemonRpcException ex) when (ex.Code is -5 or -8)
+        catch (DaemonRpcException ex) when (ex.Code is -5 or -8 || ex.RpcMessage.Contains("not found", StringComparison.OrdinalIgnoreCase))
         {
+            // bitcoind: -5 "Block not found"; bcoin: -1 "Block not found".
             return null;
         }
     }

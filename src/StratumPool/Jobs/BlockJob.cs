@@ -47,6 +47,7 @@ public sealed class BlockJob : MiningJob
         ExtraNonceSize = extraNonceSize;
         _coinbaseFactory = coinbaseFactory;
         SubmittedShares = new ShareHashSet(maxTrackedShares);
+        MerkleRoots = new MerkleRootCache(Math.Min(maxTrackedShares, MerkleRootCache.DefaultCapacity));
         PrevHashStratum = ByteOrder.ToStratumPrevHash(header.PrevHash);
         PreviousBlockHash = ByteOrder.ToDisplayHex(header.PrevHash);
     }
@@ -87,6 +88,9 @@ public sealed class BlockJob : MiningJob
 
     internal ShareHashSet SubmittedShares { get; }
 
+    /// <summary>Merkle roots already computed for a coinbase and extranonce (a miner sends many shares per extranonce2).</summary>
+    internal MerkleRootCache MerkleRoots { get; }
+
     /// <summary>Coinbase halves and notify params for <paramref name="payout"/> (null: the job's default payout).</summary>
     internal CoinbaseParts GetCoinbase(PayoutTarget? payout)
     {
@@ -123,5 +127,15 @@ public sealed class BlockJob : MiningJob
 /// <summary>The header fields a job fixes; the miner supplies the merkle root (via extranonce), ntime, nonce and version bits.</summary>
 internal sealed record JobHeaderFields(long Height, byte[] PrevHash, uint Version, uint Bits, uint NTime, uint MinTime);
 
-/// <summary>The two coinbase halves around the extranonce space, and the notify params that carry them.</summary>
-internal sealed record CoinbaseParts(byte[] Coinb1, byte[] Coinb2, NotifyParameters Notify);
+/// <summary>
+/// The two coinbase halves around the extranonce space, and the notify params that carry them. Compared by
+/// reference: one instance per job and payout.
+/// </summary>
+internal sealed class CoinbaseParts(byte[] coinb1, byte[] coinb2, NotifyParameters notify)
+{
+    public byte[] Coinb1 { get; } = coinb1;
+
+    public byte[] Coinb2 { get; } = coinb2;
+
+    public NotifyParameters Notify { get; } = notify;
+}

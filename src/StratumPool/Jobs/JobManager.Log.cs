@@ -13,4 +13,7 @@ public sealed partial class JobManager
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Block {Hash} at height {Height} found by {Worker} rejected by the daemon: {Reason}")]
     private static partial void LogBlockRejected(ILogger logger, long height, string hash, string worker, string reason);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "A job broadcast subscriber failed for job {JobId}")]
+    private static partial void LogBroadcastHandlerFailed(ILogger logger, string jobId, Exception exception);
 }

@@ -114,7 +114,7 @@ public sealed partial class JobManager : BackgroundService, IJobManager
             _book = _book.With(job, newBlock, _options.MaxRecentJobs);
             _network = new NetworkStatus(template.Height - 1, job.NetworkDifficulty, template.PreviousBlockHash, now, true);
             LogNewJob(_logger, job.Id, job.Height, newBlock, template.Transactions.Length);
-            JobBroadcast?.Invoke(new JobBroadcast(job, newBlock));
+            Broadcast(new JobBroadcast(job, newBlock));
             return true;
         }
         finally
@@ -145,6 +145,28 @@ public sealed partial class JobManager : BackgroundService, IJobManager
     {
         _refreshLock.Dispose();
         base.Dispose();
+    }
+
+    private void Broadcast(JobBroadcast broadcast)
+    {
+        var handlers = JobBroadcast;
+        if (handlers is null)
+        {
+            return;
+        }
+
+        // One failing subscriber must neither stop the others nor make the refresh look failed.
+        foreach (var handler in handlers.GetInvocationList().Cast<Action<JobBroadcast>>())
+        {
+            try
+            {
+                handler(broadcast);
+            }
+            catch (Exception ex)
+            {
+                LogBroadcastHandlerFailed(_logger, broadcast.Job.Id, ex);
+            }
+        }
     }
 
     private async ValueTask<ShareResult> SubmitAndReportAsync(BlockJob job, ShareVerdict verdict, string worker, CancellationToken cancellationToken)

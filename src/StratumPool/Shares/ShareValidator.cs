@@ -24,6 +24,11 @@ public static class ShareValidator
     internal static ShareVerdict Validate(BlockJob job, CoinbaseParts coinbase, ShareSubmission submission, long nowUnixSeconds)
     {
         var en1 = submission.ExtraNonce1;
+        if (en1 is null)
+        {
+            return ShareVerdict.Reject(StratumErrorCodes.NotSubscribed, "not subscribed");
+        }
+
         var en2Hex = submission.ExtraNonce2.AsSpan();
         if (submission.ExtraNonce2Size <= 0 || en2Hex.Length != submission.ExtraNonce2Size * 2)
         {
@@ -67,66 +72,92 @@ public static class ShareValidator
             version = (version & ~mask) | (versionBits & mask);
         }
 
-        var coinbaseLength = coinbase.Coinb1.Length + job.ExtraNonceSize + coinbase.Coinb2.Length;
+        Span<byte> extraNonce = stackalloc byte[16];
+        en1.CopyTo(extraNonce);
+        if (submission.ExtraNonce2Size > extraNonce.Length - en1.Length
+            || Convert.FromHexString(en2Hex, extraNonce.Slice(en1.Length, submission.ExtraNonce2Size), out _, out var written) != OperationStatus.Done
+            || written != submission.ExtraNonce2Size)
+        {
+            return ShareVerdict.Reject(StratumErrorCodes.Other, "invalid extranonce2");
+        }
+
+        extraNonce = extraNonce[..(en1.Length + written)];
+        Span<byte> header = stackalloc byte[80];
+        if (!job.MerkleRoots.TryGet(coinbase, extraNonce, header.Slice(36, 32)))
+        {
+            ComputeMerkleRoot(job, coinbase, extraNonce, header.Slice(36, 32));
+            job.MerkleRoots.Add(coinbase, extraNonce, header.Slice(36, 32));
+        }
+
+        BinaryPrimitives.WriteUInt32LittleEndian(header, version);
+        job.Header.PrevHash.CopyTo(header[4..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[68..], ntime);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[72..], job.Header.Bits);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[76..], nonce);
+        Span<byte> hash = stackalloc byte[32];
+        Sha256d.Hash(header, hash);
+
+        var shareDifficulty = HashMath.Difficulty(hash);
+        var isBlock = HashMath.MeetsTarget(hash, job.Target);
+        double acceptedAt;
+        if (shareDifficulty >= submission.Difficulty * DifficultyTolerance)
+        {
+            acceptedAt = submission.Difficulty;
+        }
+        else if (submission.PreviousDifficulty is { } previous && shareDifficulty >= previous * DifficultyTolerance)
+        {
+            acceptedAt = previous;
+        }
+        else if (isBlock)
+        {
+            // The network target can be easier than a session's difficulty (devnet): a block is never refused.
+            acceptedAt = shareDifficulty;
+        }
+        else
+        {
+            return ShareVerdict.Reject(
+                StratumErrorCodes.LowDifficultyShare,
+                string.Create(CultureInfo.InvariantCulture, $"low difficulty share ({shareDifficulty:G6} < {submission.Difficulty:G6})"),
+                shareDifficulty);
+        }
+
+        switch (job.SubmittedShares.TryAdd(hash))
+        {
+            case ShareHashSet.AddResult.Duplicate:
+                return ShareVerdict.Reject(StratumErrorCodes.DuplicateShare, "duplicate share", shareDifficulty);
+            case ShareHashSet.AddResult.Full:
+                return ShareVerdict.Reject(StratumErrorCodes.Other, "too many shares for this job, wait for the next one", shareDifficulty);
+        }
+
+        var solution = isBlock ? new BlockSolution(header.ToArray(), BuildCoinbase(coinbase, extraNonce), hash.ToArray()) : null;
+        return new ShareVerdict(0, null, shareDifficulty, acceptedAt, solution);
+    }
+
+    /// <summary>The full coinbase (non-witness serialization): coinb1 ‖ extranonce1 ‖ extranonce2 ‖ coinb2.</summary>
+    internal static byte[] BuildCoinbase(CoinbaseParts coinbase, ReadOnlySpan<byte> extraNonce)
+    {
+        var bytes = new byte[coinbase.Coinb1.Length + extraNonce.Length + coinbase.Coinb2.Length];
+        coinbase.Coinb1.CopyTo(bytes, 0);
+        extraNonce.CopyTo(bytes.AsSpan(coinbase.Coinb1.Length));
+        coinbase.Coinb2.CopyTo(bytes, coinbase.Coinb1.Length + extraNonce.Length);
+        return bytes;
+    }
+
+    private static void ComputeMerkleRoot(BlockJob job, CoinbaseParts coinbase, ReadOnlySpan<byte> extraNonce, Span<byte> root)
+    {
+        var length = coinbase.Coinb1.Length + extraNonce.Length + coinbase.Coinb2.Length;
         byte[]? rented = null;
-        var coinbaseBytes = coinbaseLength <= StackCoinbaseLimit
+        var bytes = length <= StackCoinbaseLimit
             ? stackalloc byte[StackCoinbaseLimit]
-            : (rented = ArrayPool<byte>.Shared.Rent(coinbaseLength));
-        coinbaseBytes = coinbaseBytes[..coinbaseLength];
+            : (rented = ArrayPool<byte>.Shared.Rent(length));
         try
         {
-            var at = coinbase.Coinb1.Length;
-            coinbase.Coinb1.CopyTo(coinbaseBytes);
-            en1.CopyTo(coinbaseBytes[at..]);
-            at += en1.Length;
-            if (Convert.FromHexString(en2Hex, coinbaseBytes.Slice(at, submission.ExtraNonce2Size), out _, out var written) != OperationStatus.Done
-                || written != submission.ExtraNonce2Size)
-            {
-                return ShareVerdict.Reject(StratumErrorCodes.Other, "invalid extranonce2");
-            }
-
-            at += written;
-            coinbase.Coinb2.CopyTo(coinbaseBytes[at..]);
-
-            Span<byte> header = stackalloc byte[80];
-            Span<byte> hash = stackalloc byte[32];
-            BuildHeader(job, coinbaseBytes, version, ntime, nonce, header);
-            Sha256d.Hash(header, hash);
-
-            var shareDifficulty = HashMath.Difficulty(hash);
-            var isBlock = HashMath.MeetsTarget(hash, job.Target);
-            double acceptedAt;
-            if (shareDifficulty >= submission.Difficulty * DifficultyTolerance)
-            {
-                acceptedAt = submission.Difficulty;
-            }
-            else if (submission.PreviousDifficulty is { } previous && shareDifficulty >= previous * DifficultyTolerance)
-            {
-                acceptedAt = previous;
-            }
-            else if (isBlock)
-            {
-                // The network target can be easier than a session's difficulty (devnet): a block is never refused.
-                acceptedAt = shareDifficulty;
-            }
-            else
-            {
-                return ShareVerdict.Reject(
-                    StratumErrorCodes.LowDifficultyShare,
-                    string.Create(CultureInfo.InvariantCulture, $"low difficulty share ({shareDifficulty:G6} < {submission.Difficulty:G6})"),
-                    shareDifficulty);
-            }
-
-            switch (job.SubmittedShares.TryAdd(hash))
-            {
-                case ShareHashSet.AddResult.Duplicate:
-                    return ShareVerdict.Reject(StratumErrorCodes.DuplicateShare, "duplicate share", shareDifficulty);
-                case ShareHashSet.AddResult.Full:
-                    return ShareVerdict.Reject(StratumErrorCodes.Other, "too many shares for this job, wait for the next one", shareDifficulty);
-            }
-
-            var solution = isBlock ? new BlockSolution(header.ToArray(), coinbaseBytes.ToArray(), hash.ToArray()) : null;
-            return new ShareVerdict(0, null, shareDifficulty, acceptedAt, solution);
+            coinbase.Coinb1.CopyTo(bytes);
+            extraNonce.CopyTo(bytes[coinbase.Coinb1.Length..]);
+            coinbase.Coinb2.CopyTo(bytes[(coinbase.Coinb1.Length + extraNonce.Length)..]);
+            Span<byte> coinbaseHash = stackalloc byte[32];
+            Sha256d.Hash(bytes[..length], coinbaseHash);
+            MerkleTree.RootFromBranch(coinbaseHash, job.BranchBytes, root);
         }
         finally
         {

@@ -42,6 +42,21 @@ public sealed class JobManagerTests
     }
 
     [Fact]
+    public async Task AFailingSubscriberDoesNotStopTheOthersOrTheRefresh()
+    {
+        await using var devnet = await DevnetHarness.StartAsync(1000, new FakeTimeProvider(DateTimeOffset.UtcNow));
+        var manager = devnet.CreateJobManager();
+        var received = new List<JobBroadcast>();
+        manager.JobBroadcast += _ => throw new InvalidOperationException("subscriber bug");
+        manager.JobBroadcast += received.Add;
+
+        Assert.True(await manager.RefreshAsync(false, CancellationToken.None));
+
+        Assert.Single(received);
+        Assert.NotNull(manager.CurrentJob);
+    }
+
+    [Fact]
     public async Task KeepsOnlyTheNewestJobsOfTheCurrentBlock()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);

@@ -112,6 +112,24 @@ public sealed class RecordedJobTests
     }
 
     [Fact]
+    public void CachedMerkleRootOfAnExtranonceGivesTheSameShareHash()
+    {
+        var vector = BitcoinVectors.Json("stratum", "mujina_bitaxe_mainnet_share_875b4b7.json");
+        var notify = BitcoinVectors.Notify(vector);
+        var job = JobFactory.FromNotify(notify, 8, 0, Now);
+        var now = Convert.ToUInt32(notify.NTime, 16) + 60L;
+        var share = Submission(vector, 1e-10, useVersionBits: true);
+
+        var other = ShareValidator.Validate(job, job.GetCoinbase(null), share with { Nonce = "00000000" }, now);
+        var recorded = ShareValidator.Validate(job, job.GetCoinbase(null), share, now);
+        var otherExtranonce = ShareValidator.Validate(job, job.GetCoinbase(null), share with { ExtraNonce2 = "17000001" }, now);
+
+        Assert.True(other.Accepted);
+        Assert.Equal((double)vector["expected"]!["share_difficulty"]!, recorded.ShareDifficulty, 6);
+        Assert.NotEqual(recorded.ShareDifficulty, otherExtranonce.ShareDifficulty);
+    }
+
+    [Fact]
     public void EspMinerHeaderShareHasItsRecordedDifficulty()
     {
         var vector = BitcoinVectors.Json("stratum", "esp-miner_mainnet_share_diff18.json");
