@@ -111,6 +111,7 @@ public static class PoolApplication
             return new ProxyProtocolMiddleware(
                 new TrustedProxyList(options.TrustedProxies),
                 options.HandshakeTimeout,
+                sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<PoolMetrics>(),
                 sp.GetRequiredService<ILogger<ProxyProtocolMiddleware>>());
         });

@@ -12,7 +12,7 @@ namespace StratumPool.Stratum;
 /// Input that does not start like a header is left untouched (a miner connecting directly from loopback),
 /// and headers from untrusted peers are never read: their bytes reach the Stratum parser, which refuses them.
 /// </summary>
-public sealed partial class ProxyProtocolMiddleware(TrustedProxyList trusted, TimeSpan timeout, PoolMetrics metrics, ILogger<ProxyProtocolMiddleware> logger)
+public sealed partial class ProxyProtocolMiddleware(TrustedProxyList trusted, TimeSpan timeout, TimeProvider time, PoolMetrics metrics, ILogger<ProxyProtocolMiddleware> logger)
 {
     public Func<ConnectionDelegate, ConnectionDelegate> Create() => next => async connection =>
     {
@@ -22,7 +22,7 @@ public sealed partial class ProxyProtocolMiddleware(TrustedProxyList trusted, Ti
             return;
         }
 
-        using var deadline = new CancellationTokenSource(timeout);
+        using var deadline = new CancellationTokenSource(timeout, time);
         bool proceed;
         try
         {

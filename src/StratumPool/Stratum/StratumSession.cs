@@ -50,6 +50,12 @@ public sealed partial class StratumSession
         _difficulty = context.Options.Difficulty.Initial;
         ConnectedAt = context.Time.GetTimestamp();
         LastSentAt = ConnectedAt;
+
+        // Created now so that a miner silent from the start is measured from its connection.
+        if (context.Options.Difficulty.VarDiff is { } varDiff)
+        {
+            _varDiff = new VarDiffController(varDiff, context.Time);
+        }
     }
 
     public string ConnectionId { get; }

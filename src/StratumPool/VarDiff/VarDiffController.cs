@@ -2,8 +2,8 @@ namespace StratumPool.VarDiff;
 
 /// <summary>
 /// One session's variable difficulty with NOMP's meaning: keep the average time between shares within
-/// <c>TargetTime ± VariancePercent</c>, reconsidering at most every <c>RetargetTime</c> seconds, clamped to
-/// <c>[MinDiff, MaxDiff]</c>. A miner that sends nothing for <c>RetargetTime</c> is lowered too
+/// <c>TargetTime ± VariancePercent</c>, reconsidering every <c>RetargetTime</c> seconds (at once when a full buffer
+/// of shares is far too fast), clamped to <c>[MinDiff, MaxDiff]</c>. A miner that sends nothing for <c>RetargetTime</c> is lowered too
 /// (<see cref="OnIdleCheck"/>), so a device given too high a difficulty is not stuck.
 /// Not thread-safe: the owning session calls it from one place at a time.
 /// </summary>
