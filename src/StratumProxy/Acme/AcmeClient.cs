@@ -20,7 +20,7 @@ internal sealed partial class AcmeClient
 {
     private const string JoseJson = "application/jose+json";
     private const string ProblemJson = "application/problem+json";
-    private const int MaxBadNonceRetries = 10;
+    private const int MaxBadNonceRetries = 25;
 
     private readonly HttpClient _http;
     private readonly AcmeAccountKey _key;

@@ -15,7 +15,7 @@ namespace StratumProxy.FunctionalTests.Acme;
 /// </summary>
 public class PebbleFixture : IAsyncLifetime
 {
-    public const int NonceRejectPercent = 50;
+    public const int NonceRejectPercent = 60;
     public const int CertificateValiditySeconds = 3600;
 
     private readonly List<Process> _processes = [];
