@@ -136,7 +136,15 @@ public sealed partial class ActiveHealthChecker : BackgroundService
         {
             do
             {
-                await ProbeClusterAsync(cluster, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await ProbeClusterAsync(cluster, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // One bad round must not end the cluster's health checks.
+                    LogRoundFailed(cluster.Name, e);
+                }
             }
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
         }
@@ -163,8 +171,14 @@ public sealed partial class ActiveHealthChecker : BackgroundService
             }
         }
 
-        // A probe cut short by shutdown or a reload says nothing about the destination.
+        // A probe cut short by shutdown or a reload says nothing about the destination,
+        // and one removed meanwhile has no health to report.
         cancellationToken.ThrowIfCancellationRequested();
+        if (destination.IsDraining)
+        {
+            return;
+        }
+
         _metrics.CountProbe(destination, result);
         var success = result == HealthProbeResult.Success;
         var (before, after) = destination.RecordProbeResult(success, options.UnhealthyThreshold, options.HealthyThreshold);
