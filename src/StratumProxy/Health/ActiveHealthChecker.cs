@@ -156,6 +156,7 @@ public sealed partial class ActiveHealthChecker : BackgroundService
     private async Task ProbeDestinationAsync(DestinationState destination, ActiveHealthCheckOptions options, CancellationToken cancellationToken)
     {
         IHealthProbe probe = options.Probe == HealthProbeKind.Stratum ? _stratumProbe : _tcpProbe;
+        var generation = destination.ActiveHealthGeneration;
         HealthProbeResult result;
         using (var timeout = new CancellationTokenSource(options.Timeout, _timeProvider))
         using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken))
@@ -181,7 +182,7 @@ public sealed partial class ActiveHealthChecker : BackgroundService
 
         _metrics.CountProbe(destination, result);
         var success = result == HealthProbeResult.Success;
-        var (before, after) = destination.RecordProbeResult(success, options.UnhealthyThreshold, options.HealthyThreshold);
+        var (before, after) = destination.RecordProbeResult(success, options.UnhealthyThreshold, options.HealthyThreshold, generation);
         _metrics.Publish(destination, _timeProvider.GetUtcNow().UtcTicks);
         if (before == after)
         {
