@@ -2,10 +2,14 @@ using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Prometheus;
+using StratumPool.Hosting;
 using StratumProxy.Configuration;
+using StratumProxy.Filtering;
 using StratumProxy.Listeners;
 using StratumProxy.Management;
+using StratumProxy.Routing;
 using StratumProxy.Stratum;
+using StratumProxy.Tls;
 
 namespace StratumProxy.Hosting;
 
@@ -29,6 +33,8 @@ public static class ProxyHost
         var options = ProxyOptionsLoader.Load(builder.Configuration);
 
         builder.Services.AddProxyServices(options);
+        builder.Services.AddStratumTls(options, builder.Configuration);
+        builder.Services.AddStratumPool(builder.Configuration);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Limits.DrainTimeout + TimeSpan.FromSeconds(5));
         builder.Host.UseSystemd();
         builder.WebHost.UseSockets(sockets =>
@@ -47,6 +53,7 @@ public static class ProxyHost
 
         configure?.Invoke(builder);
         var app = builder.Build();
+        ApplyRouting(app.Services);
         app.MapProxyManagement();
         return app;
     }
@@ -67,7 +74,11 @@ public static class ProxyHost
         services.AddSingleton<StratumListenerBuilder>();
         services.AddSingleton<ManagementAccess>();
         services.AddSingleton<StatusReportBuilder>();
-        services.AddSingleton<IUpstreamConnector, DeclaredOrderConnector>();
+        services.AddStratumRouting();
+        services.AddConnectionFilters();
+        services.AddSingleton<ClusterUpstreamConnector>();
+        services.AddSingleton<IUpstreamConnector>(sp => sp.GetRequiredService<ClusterUpstreamConnector>());
+        services.AddSingleton<IDestinationStatusSource>(sp => sp.GetRequiredService<ClusterUpstreamConnector>());
         services.AddSingleton(sp => new SocketConnectionContextFactory(
             new SocketConnectionFactoryOptions { UnsafePreferInlineScheduling = true },
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<SocketConnectionContextFactory>()));
@@ -75,6 +86,15 @@ public static class ProxyHost
         services.AddHostedService(sp => sp.GetRequiredService<ProxyConfigReloader>());
         services.AddHostedService<SessionTimeoutSweeper>();
         return services;
+    }
+
+    /// <summary>Builds the routing model from the configuration now and again after every applied reload.</summary>
+    private static void ApplyRouting(IServiceProvider services)
+    {
+        var state = services.GetRequiredService<ProxyConfigState>();
+        var clusters = services.GetRequiredService<ClusterRegistry>();
+        clusters.Apply(state.Current);
+        state.Changed += (_, next) => clusters.Apply(next);
     }
 
     private static void ListenManagement(KestrelServerOptions kestrel, ManagementOptions management, ListenerEndpoints endpoints)
