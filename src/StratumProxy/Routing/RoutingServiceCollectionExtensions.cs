@@ -1,9 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Prometheus;
-using StratumProxy.Configuration;
 using StratumProxy.Health;
 using StratumProxy.Routing.LoadBalancing;
-using StratumProxy.Stratum;
 
 namespace StratumProxy.Routing;
 
@@ -33,17 +31,4 @@ public static class RoutingServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>
-    /// <see cref="AddStratumRouting"/>, plus the proxy host's wiring: the clusters follow <see cref="ProxyConfigState"/>
-    /// (start-up and reloads) and the session handler's <see cref="IUpstreamConnector"/> becomes
-    /// <see cref="RoutingUpstreamConnector"/> (replacing any connector registered before).
-    /// </summary>
-    public static IServiceCollection AddStratumRoutingUpstreams(this IServiceCollection services)
-    {
-        services.AddStratumRouting();
-        services.TryAddSingleton<ClusterConfigBinding>();
-        services.AddHostedService(provider => provider.GetRequiredService<ClusterConfigBinding>());
-        services.Replace(ServiceDescriptor.Singleton<IUpstreamConnector, RoutingUpstreamConnector>());
-        return services;
-    }
 }

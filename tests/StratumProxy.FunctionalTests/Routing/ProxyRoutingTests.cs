@@ -162,8 +162,7 @@ public sealed class ProxyRoutingTests
         }
     }
 
-    private static Task<ProxyTestHost> StartProxyAsync(JsonObject section) =>
-        ProxyTestHost.StartAsync(section, builder => builder.Services.AddStratumRoutingUpstreams());
+    private static Task<ProxyTestHost> StartProxyAsync(JsonObject section) => ProxyTestHost.StartAsync(section);
 
     private static JsonObject Section(string policy, params (StratumTestBackend Backend, int Weight, bool Backup)[] destinations)
     {
