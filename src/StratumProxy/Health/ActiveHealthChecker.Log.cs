@@ -18,4 +18,7 @@ public sealed partial class ActiveHealthChecker
 
     [LoggerMessage(EventId = 3305, Level = LogLevel.Warning, Message = "Health probe of {Cluster}/{Destination} failed unexpectedly")]
     private partial void LogProbeError(string cluster, string destination, Exception exception);
+
+    [LoggerMessage(EventId = 3306, Level = LogLevel.Error, Message = "A health probe round of cluster {Cluster} failed")]
+    private partial void LogRoundFailed(string cluster, Exception exception);
 }

@@ -136,7 +136,15 @@ public sealed partial class ActiveHealthChecker : BackgroundService
         {
             do
             {
-                await ProbeClusterAsync(cluster, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await ProbeClusterAsync(cluster, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // One bad round must not end the cluster's health checks.
+                    LogRoundFailed(cluster.Name, e);
+                }
             }
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
         }
@@ -148,6 +156,7 @@ public sealed partial class ActiveHealthChecker : BackgroundService
     private async Task ProbeDestinationAsync(DestinationState destination, ActiveHealthCheckOptions options, CancellationToken cancellationToken)
     {
         IHealthProbe probe = options.Probe == HealthProbeKind.Stratum ? _stratumProbe : _tcpProbe;
+        var generation = destination.ActiveHealthGeneration;
         HealthProbeResult result;
         using (var timeout = new CancellationTokenSource(options.Timeout, _timeProvider))
         using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken))
@@ -163,11 +172,17 @@ public sealed partial class ActiveHealthChecker : BackgroundService
             }
         }
 
-        // A probe cut short by shutdown or a reload says nothing about the destination.
+        // A probe cut short by shutdown or a reload says nothing about the destination,
+        // and one removed meanwhile has no health to report.
         cancellationToken.ThrowIfCancellationRequested();
+        if (destination.IsDraining)
+        {
+            return;
+        }
+
         _metrics.CountProbe(destination, result);
         var success = result == HealthProbeResult.Success;
-        var (before, after) = destination.RecordProbeResult(success, options.UnhealthyThreshold, options.HealthyThreshold);
+        var (before, after) = destination.RecordProbeResult(success, options.UnhealthyThreshold, options.HealthyThreshold, generation);
         _metrics.Publish(destination, _timeProvider.GetUtcNow().UtcTicks);
         if (before == after)
         {

@@ -3,7 +3,7 @@ using StratumProxy.Routing.LoadBalancing;
 
 namespace StratumProxy.Routing;
 
-/// <summary>The state of one <see cref="DestinationConnector.ConnectAsync"/> call across its retries.</summary>
+/// <summary>The state of one <see cref="DestinationConnector.ConnectAsync(ClusterState, RoutingKey, CancellationToken)"/> call across its retries.</summary>
 internal sealed class ConnectAttempt(ClusterState cluster, ClusterModel model, RoutingKey key, CancellationToken callerToken)
 {
     private readonly long _started = cluster.TimeProvider.GetTimestamp();

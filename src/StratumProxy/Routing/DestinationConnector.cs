@@ -23,6 +23,13 @@ public sealed partial class DestinationConnector
         _logger = logger;
     }
 
+    /// <summary>Looks the cluster up by name (as a listener names it), then connects as below.</summary>
+    /// <exception cref="NoDestinationException">Also with <see cref="NoDestinationReason.UnknownCluster"/>.</exception>
+    public ValueTask<DestinationConnection> ConnectAsync(ClusterRegistry clusters, string clusterName, RoutingKey key, CancellationToken cancellationToken) =>
+        clusters.TryGetCluster(clusterName, out var cluster)
+            ? ConnectAsync(cluster, key, cancellationToken)
+            : ValueTask.FromException<DestinationConnection>(new NoDestinationException(clusterName, NoDestinationReason.UnknownCluster, 0));
+
     /// <summary>
     /// A connected destination for one session, its slot held until the result is disposed.
     /// </summary>

@@ -22,6 +22,7 @@ public sealed class DestinationState
     private long _unavailableUntilTicks;
     private bool _onProbation;
     private int _draining;
+    private int _activeHealthGeneration;
 
     internal DestinationState(ClusterState cluster, string name, DestinationAddress address, DestinationSettings settings)
     {
@@ -54,6 +55,9 @@ public sealed class DestinationState
     public long EarlyCloses => Interlocked.Read(ref _earlyCloses);
 
     public ActiveHealthState ActiveHealth => (ActiveHealthState)Volatile.Read(ref _activeHealth);
+
+    /// <summary>Changes whenever active health is reset, so a probe that started before the reset is not recorded.</summary>
+    public int ActiveHealthGeneration => Volatile.Read(ref _activeHealthGeneration);
 
     public int ConsecutiveProbeSuccesses => Volatile.Read(ref _consecutiveProbeSuccesses);
 
@@ -215,12 +219,19 @@ public sealed class DestinationState
     /// make it <see cref="ActiveHealthState.Unhealthy"/>; from unhealthy, <paramref name="healthyThreshold"/>
     /// consecutive successes make it healthy again; from unknown, one success does.
     /// </summary>
+    /// <param name="generation">The <see cref="ActiveHealthGeneration"/> read when the probe started; a result
+    /// from before a reset is ignored.</param>
     /// <returns>The state before and after.</returns>
-    internal (ActiveHealthState Before, ActiveHealthState After) RecordProbeResult(bool success, int unhealthyThreshold, int healthyThreshold)
+    internal (ActiveHealthState Before, ActiveHealthState After) RecordProbeResult(bool success, int unhealthyThreshold, int healthyThreshold, int? generation = null)
     {
         lock (_healthLock)
         {
             var before = (ActiveHealthState)_activeHealth;
+            if (generation is { } expected && expected != _activeHealthGeneration)
+            {
+                return (before, before);
+            }
+
             var after = before;
             if (success)
             {
@@ -253,6 +264,7 @@ public sealed class DestinationState
     {
         lock (_healthLock)
         {
+            Volatile.Write(ref _activeHealthGeneration, _activeHealthGeneration + 1);
             Volatile.Write(ref _activeHealth, (int)ActiveHealthState.Unknown);
             Volatile.Write(ref _consecutiveProbeFailures, 0);
             Volatile.Write(ref _consecutiveProbeSuccesses, 0);

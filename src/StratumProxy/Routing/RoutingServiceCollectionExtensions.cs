@@ -30,4 +30,5 @@ public static class RoutingServiceCollectionExtensions
         services.AddHostedService(provider => provider.GetRequiredService<ActiveHealthChecker>());
         return services;
     }
+
 }

@@ -182,7 +182,8 @@ public sealed partial class StratumSessionHandler
                     session.HandshakeComplete = true;
                     if (message.Method == StratumMethod.Authorize)
                     {
-                        input.AdvanceTo(buffer.Start, buffer.End);
+                        // Decided: leave every byte unexamined so the forwarder's first read returns them at once.
+                        input.AdvanceTo(buffer.Start);
                         return StratumMessageInspector.ReadParamString(line, 0);
                     }
                 }

@@ -39,7 +39,8 @@ public sealed class UnresponsiveEndpoint : IDisposable
         for (var i = 0; i < 16; i++)
         {
             var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+            // A loopback handshake completes in the kernel at once; a second with no answer means a dropped SYN.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
             try
             {
                 await filler.ConnectAsync(new IPEndPoint(IPAddress.Loopback, endpoint.Port), timeout.Token);

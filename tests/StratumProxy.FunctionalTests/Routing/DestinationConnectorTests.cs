@@ -141,16 +141,45 @@ public sealed class DestinationConnectorTests
         using var silent = await UnresponsiveEndpoint.CreateAsync();
         await using var backend = StratumTestBackend.Start();
         using var harness = new RoutingHarness();
-        var cluster = harness.Apply(RoutingHarness.Cluster("First", silent.Address, backend.Address) with { ConnectTimeout = TimeSpan.FromSeconds(2) });
+        var cluster = harness.Apply(RoutingHarness.Cluster("First", silent.Address, backend.Address) with { ConnectTimeout = TimeSpan.FromSeconds(4) });
         var stopwatch = Stopwatch.StartNew();
 
         using var connection = await harness.Connector.ConnectAsync(cluster, RoutingKey.None, CancellationToken.None);
 
-        // Two candidates: the silent one gets half of the 2 s budget, then the live one answers.
+        // Two candidates: the silent one gets half of the 4 s budget, then the live one answers.
         Assert.Equal("d1", connection.Destination.Name);
         Assert.Equal(2, connection.Attempts);
-        Assert.InRange(stopwatch.Elapsed, TimeSpan.FromMilliseconds(900), TimeSpan.FromMilliseconds(1900));
+        Assert.InRange(stopwatch.Elapsed, TimeSpan.FromMilliseconds(1900), TimeSpan.FromMilliseconds(3900));
         Assert.Equal(1, cluster.Model.Destinations[0].ConnectFailures);
+    }
+
+    [Fact]
+    public async Task Several_silent_destinations_together_stay_within_the_overall_budget()
+    {
+        using var a = await UnresponsiveEndpoint.CreateAsync();
+        using var b = await UnresponsiveEndpoint.CreateAsync();
+        using var c = await UnresponsiveEndpoint.CreateAsync();
+        using var harness = new RoutingHarness();
+        var cluster = harness.Apply(RoutingHarness.Cluster("RoundRobin", a.Address, b.Address, c.Address) with { ConnectTimeout = TimeSpan.FromMilliseconds(1500) });
+        var stopwatch = Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<NoDestinationException>(async () => await harness.Connector.ConnectAsync(cluster, RoutingKey.None, CancellationToken.None));
+
+        // Each got a third of the budget; the whole connect never ran past it (plus scheduling slack).
+        Assert.InRange(stopwatch.Elapsed, TimeSpan.FromMilliseconds(1300), TimeSpan.FromSeconds(5));
+        Assert.Contains(error.Reason, new[] { NoDestinationReason.Timeout, NoDestinationReason.AllFailed });
+        Assert.Equal(3, cluster.Model.Destinations.Count(d => d.ConnectFailures == 1));
+    }
+
+    [Fact]
+    public async Task An_unknown_cluster_name_is_a_typed_failure()
+    {
+        using var harness = new RoutingHarness();
+        harness.Apply(RoutingHarness.Cluster("First", "127.0.0.1:9"));
+
+        var error = await Assert.ThrowsAsync<NoDestinationException>(async () => await harness.Connector.ConnectAsync(harness.Registry, "missing", RoutingKey.None, CancellationToken.None));
+
+        Assert.Equal(NoDestinationReason.UnknownCluster, error.Reason);
     }
 
     [Fact]
