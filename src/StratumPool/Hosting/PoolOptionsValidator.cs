@@ -123,21 +123,6 @@ public sealed class PoolOptionsValidator(IConfiguration configuration) : IValida
             errors.Add($"{D}:Initial must be > 0");
         }
 
-        // A share at or above the devnet's block difficulty is always a block: the devnet must stay harder.
-        if (options.Network == ChainNetwork.Devnet)
-        {
-            var block = options.Devnet.Difficulty;
-            if (options.Difficulty.Initial >= block)
-            {
-                errors.Add($"{D}:Initial must be below Pool:Devnet:Difficulty ({block}), or every share is a block");
-            }
-
-            if (options.Difficulty.VarDiff is { } devnetVarDiff && devnetVarDiff.MinDiff >= block)
-            {
-                errors.Add($"{D}:VarDiff:MinDiff must be below Pool:Devnet:Difficulty ({block}), or every share is a block");
-            }
-        }
-
         var varDiff = options.Difficulty.VarDiff;
         if (varDiff is null)
         {

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using StratumProxy.Configuration;
 using StratumProxy.FunctionalTests.Infrastructure;
-using StratumProxy.Tls;
 
 namespace StratumProxy.FunctionalTests.Tls;
 
@@ -22,8 +21,7 @@ public sealed class ProxyTlsEndToEndTests
             ["Hosts"] = new JsonArray("pool.example.com"),
             ["Protocols"] = new JsonArray("Tls12", "Tls13"),
         };
-        await using var proxy = await ProxyTestHost.StartAsync(config, builder =>
-            builder.Services.AddStratumTls(ProxyOptionsLoader.Load(builder.Configuration), builder.Configuration));
+        await using var proxy = await ProxyTestHost.StartAsync(config);
 
         await using var miner = await TlsTestClient.ConnectAsync(proxy.Listener("main").Port, "pool.example.com");
         Assert.Equal("CN=pool.example.com", miner.ServerCertificate.Subject);
