@@ -1,3 +1,14 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.Run();
+using StratumProxy.Configuration;
+using StratumProxy.Hosting;
+
+try
+{
+    var app = ProxyHost.Build(args);
+    await app.RunAsync();
+    return 0;
+}
+catch (ProxyConfigurationException ex)
+{
+    await Console.Error.WriteLineAsync(ex.Message);
+    return 2;
+}

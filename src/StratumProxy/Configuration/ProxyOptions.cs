@@ -71,6 +71,12 @@ public sealed record ClusterOptions
     /// <summary>Overall budget for reaching a destination, retries to the next one included.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// With <c>"HashKey": "Worker"</c>: how long to wait for <c>mining.authorize</c> before routing by client address
+    /// (miners that wait for their subscribe answer before authorizing would otherwise never send it).
+    /// </summary>
+    public TimeSpan WorkerRoutingWait { get; init; } = TimeSpan.FromSeconds(2);
+
     public HealthCheckOptions HealthCheck { get; init; } = new();
 
     public Dictionary<string, DestinationOptions> Destinations { get; init; } = new(StringComparer.OrdinalIgnoreCase);

@@ -1,0 +1,103 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Prometheus;
+using StratumProxy.Configuration;
+using StratumProxy.Listeners;
+using StratumProxy.Management;
+using StratumProxy.Stratum;
+
+namespace StratumProxy.Hosting;
+
+/// <summary>Builds the proxy's host: configuration, services, Kestrel listeners and the management endpoint.</summary>
+public static class ProxyHost
+{
+    /// <summary>
+    /// Builds the application from command-line arguments. Throws <see cref="ProxyConfigurationException"/>
+    /// when the configuration is invalid.
+    /// </summary>
+    /// <param name="configure">Extra registrations (tests swap the clock or add stages here).</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var (configPath, remainingArgs) = ProxyConfigurationSources.Resolve(args);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = remainingArgs,
+            ContentRootPath = Directory.GetCurrentDirectory(),
+        });
+        ProxyConfigurationSources.Apply(builder.Configuration, configPath, remainingArgs);
+        var options = ProxyOptionsLoader.Load(builder.Configuration);
+
+        builder.Services.AddProxyServices(options);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Limits.DrainTimeout + TimeSpan.FromSeconds(5));
+        builder.Host.UseSystemd();
+        builder.WebHost.UseSockets(sockets =>
+        {
+            // Forwarding is all asynchronous and never blocks, so completions may run inline on the socket
+            // thread; this saves the thread-pool hop that dominates a proxy's cost per line.
+            sockets.UnsafePreferInlineScheduling = true;
+        });
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            var state = kestrel.ApplicationServices.GetRequiredService<ProxyConfigState>();
+            kestrel.ApplicationServices.GetRequiredService<StratumListenerBuilder>().Configure(kestrel, state.Current);
+            ListenManagement(kestrel, state.Current.Management, kestrel.ApplicationServices.GetRequiredService<ListenerEndpoints>());
+        });
+
+        configure?.Invoke(builder);
+        var app = builder.Build();
+        app.MapProxyManagement();
+        return app;
+    }
+
+    public static IServiceCollection AddProxyServices(this IServiceCollection services, ProxyOptions options)
+    {
+        var registry = Metrics.NewCustomRegistry();
+        services.AddSingleton(registry);
+        services.AddSingleton<IMetricFactory>(Metrics.WithCustomRegistry(registry));
+        services.AddSingleton<ProxyMetrics>();
+        services.AddSingleton(new ProxyConfigState(options));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<HashrateEstimator>(sp => new HashrateEstimator(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ShareAccounting>();
+        services.AddSingleton<StratumSessionHandler>();
+        services.AddSingleton<ListenerEndpoints>();
+        services.AddSingleton<StratumListenerBuilder>();
+        services.AddSingleton<ManagementAccess>();
+        services.AddSingleton<StatusReportBuilder>();
+        services.AddSingleton<IUpstreamConnector, DeclaredOrderConnector>();
+        services.AddSingleton(sp => new SocketConnectionContextFactory(
+            new SocketConnectionFactoryOptions { UnsafePreferInlineScheduling = true },
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<SocketConnectionContextFactory>()));
+        services.AddSingleton<ProxyConfigReloader>();
+        services.AddHostedService(sp => sp.GetRequiredService<ProxyConfigReloader>());
+        services.AddHostedService<SessionTimeoutSweeper>();
+        return services;
+    }
+
+    private static void ListenManagement(KestrelServerOptions kestrel, ManagementOptions management, ListenerEndpoints endpoints)
+    {
+        if (!EndpointParser.TryParse(management.Endpoint, out var endPoint))
+        {
+            throw new ProxyConfigurationException($"Proxy:Management:Endpoint: '{management.Endpoint}' is not a valid endpoint.");
+        }
+
+        void Http(ListenOptions listen)
+        {
+            listen.Protocols = HttpProtocols.Http1;
+            endpoints.Management = listen;
+        }
+
+        switch (endPoint)
+        {
+            case IPEndPoint ip:
+                kestrel.Listen(ip, Http);
+                break;
+            case DnsEndPoint dns:
+                kestrel.ListenLocalhost(dns.Port, Http);
+                break;
+        }
+    }
+}

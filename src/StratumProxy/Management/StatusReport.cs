@@ -1,0 +1,65 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace StratumProxy.Management;
+
+/// <summary>The body of <c>GET /api/status</c>.</summary>
+public sealed record StatusReport(
+    DateTimeOffset GeneratedAt,
+    TimeSpan Uptime,
+    int ActiveSessions,
+    IReadOnlyList<ListenerStatus> Listeners,
+    IReadOnlyList<ClusterStatus> Clusters,
+    IReadOnlyList<SessionStatus> Sessions);
+
+public sealed record ListenerStatus(string Name, string? Endpoint, string Cluster, bool Tls, bool AcceptProxyProtocol, int ActiveSessions);
+
+public sealed record ClusterStatus(string Name, string LoadBalancingPolicy, string HashKey, IReadOnlyList<DestinationStatus> Destinations);
+
+public sealed record DestinationStatus(
+    string Name,
+    string? Address,
+    int Weight,
+    bool Backup,
+    int MaxConnections,
+    string Health,
+    bool Available,
+    bool Draining,
+    int ActiveSessions,
+    long TotalSessions,
+    long ConnectFailures,
+    double Hashrate);
+
+public sealed record SessionStatus(
+    long Id,
+    string Client,
+    string Listener,
+    string Cluster,
+    string? Destination,
+    string? Worker,
+    string? UserAgent,
+    string? ExtraNonce1,
+    DateTimeOffset Since,
+    double Difficulty,
+    string? JobId,
+    long SharesAccepted,
+    long SharesRejected,
+    long SharesUnanswered);
+
+/// <summary>The body of <c>GET /api/workers</c>: sessions aggregated by worker.</summary>
+public sealed record WorkerStatus(string Worker, int Sessions, IReadOnlyList<string> Destinations, double Difficulty, long SharesAccepted, long SharesRejected, DateTimeOffset Since);
+
+/// <summary>What the routing layer reports of one destination for the status API.</summary>
+public sealed record DestinationHealthReport(string Health, bool Available, bool Draining, int ActiveSessions, long TotalSessions, long ConnectFailures);
+
+/// <summary>Source of live destination state (health, counts); the routing layer implements it.</summary>
+public interface IDestinationStatusSource
+{
+    DestinationHealthReport? Get(string cluster, string destination);
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(StatusReport))]
+[JsonSerializable(typeof(IReadOnlyList<WorkerStatus>))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
+internal sealed partial class ManagementJsonContext : JsonSerializerContext;

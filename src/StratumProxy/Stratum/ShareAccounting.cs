@@ -1,0 +1,164 @@
+using System.Collections.Concurrent;
+using StratumProxy.Configuration;
+using StratumProxy.Management;
+
+namespace StratumProxy.Stratum;
+
+/// <summary>Something that wants to know how each session's shares fared (bans, statistics).</summary>
+public interface IShareObserver
+{
+    void OnShare(ProxySession session, bool accepted);
+
+    void OnMalformedLine(ProxySession session);
+}
+
+/// <summary>
+/// Turns matched submit answers into metrics: shares per listener and destination, capped per-worker series and
+/// an estimated hash rate per destination, then tells the observers (such as the ban tracker).
+/// </summary>
+public sealed class ShareAccounting
+{
+    /// <summary>The per-worker label value that stands for every worker past the cap.</summary>
+    public const string OverflowWorker = "other";
+
+    private readonly ProxyMetrics _metrics;
+    private readonly ProxyConfigState _config;
+    private readonly IEnumerable<IShareObserver> _observers;
+    private readonly HashrateEstimator _hashrate;
+    private readonly ConcurrentDictionary<string, byte> _workerSeries = new(StringComparer.Ordinal);
+
+    public ShareAccounting(ProxyMetrics metrics, ProxyConfigState config, IEnumerable<IShareObserver> observers, HashrateEstimator hashrate)
+    {
+        _metrics = metrics;
+        _config = config;
+        _observers = observers;
+        _hashrate = hashrate;
+    }
+
+    public void OnShareAnswered(ProxySession session, bool accepted)
+    {
+        var result = accepted ? "accepted" : "rejected";
+        if (accepted)
+        {
+            Interlocked.Increment(ref session.SharesAccepted);
+            _hashrate.Record(session.Cluster, session.Destination ?? "", session.Difficulty);
+        }
+        else
+        {
+            Interlocked.Increment(ref session.SharesRejected);
+        }
+
+        _metrics.Shares.WithLabels(session.Listener, session.Cluster, session.Destination ?? "", result).Inc();
+        var metricsOptions = _config.Current.Metrics;
+        if (metricsOptions.PerWorker && session.Worker is { } worker)
+        {
+            _metrics.WorkerShares.WithLabels(WorkerLabel(worker, metricsOptions.MaxWorkerSeries), result).Inc();
+        }
+
+        foreach (var observer in _observers)
+        {
+            observer.OnShare(session, accepted);
+        }
+    }
+
+    public void OnMalformedLine(ProxySession session)
+    {
+        foreach (var observer in _observers)
+        {
+            observer.OnMalformedLine(session);
+        }
+    }
+
+    /// <summary>The label for <paramref name="worker"/>: its own name while fewer than the cap have one.</summary>
+    public string WorkerLabel(string worker, int cap)
+    {
+        if (_workerSeries.ContainsKey(worker))
+        {
+            return worker;
+        }
+
+        // Racing adders may overshoot the cap by a few; the bound that matters is that it is not unbounded.
+        if (_workerSeries.Count < cap && _workerSeries.TryAdd(worker, 0))
+        {
+            return worker;
+        }
+
+        return OverflowWorker;
+    }
+}
+
+/// <summary>
+/// Estimated hash rate per destination from accepted share difficulty: difficulty × 2^32 summed over a sliding
+/// window, divided by the window.
+/// </summary>
+public sealed class HashrateEstimator
+{
+    private const int Buckets = 10;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _bucketLength;
+    private readonly ConcurrentDictionary<(string Cluster, string Destination), Window> _windows = new();
+
+    public HashrateEstimator(TimeProvider time, TimeSpan? window = null)
+    {
+        _time = time;
+        WindowLength = window ?? TimeSpan.FromMinutes(5);
+        _bucketLength = WindowLength / Buckets;
+    }
+
+    public TimeSpan WindowLength { get; }
+
+    public void Record(string cluster, string destination, double difficulty)
+    {
+        var window = _windows.GetOrAdd((cluster, destination), _ => new Window());
+        var bucket = CurrentBucket();
+        lock (window)
+        {
+            window.Roll(bucket);
+            window.Sums[bucket % Buckets] += difficulty;
+        }
+    }
+
+    /// <summary>Hashes per second for one destination over the window.</summary>
+    public double Estimate(string cluster, string destination)
+    {
+        if (!_windows.TryGetValue((cluster, destination), out var window))
+        {
+            return 0;
+        }
+
+        lock (window)
+        {
+            window.Roll(CurrentBucket());
+            return window.Sums.Sum() * 4294967296.0 / WindowLength.TotalSeconds;
+        }
+    }
+
+    public IEnumerable<(string Cluster, string Destination)> Keys => _windows.Keys;
+
+    private long CurrentBucket() => _time.GetUtcNow().Ticks / _bucketLength.Ticks;
+
+    private sealed class Window
+    {
+        public readonly double[] Sums = new double[Buckets];
+        private long _bucket = -1;
+
+        public void Roll(long bucket)
+        {
+            if (_bucket < 0)
+            {
+                _bucket = bucket;
+                return;
+            }
+
+            for (var b = _bucket + 1; b <= bucket && b - _bucket <= Buckets; b++)
+            {
+                Sums[b % Buckets] = 0;
+            }
+
+            if (bucket > _bucket)
+            {
+                _bucket = bucket;
+            }
+        }
+    }
+}

@@ -1,0 +1,320 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Stratum.Protocol.JsonRpc;
+
+namespace StratumProxy.Stratum;
+
+/// <summary>
+/// Reads Stratum JSON-RPC lines with <see cref="Utf8JsonReader"/> straight over the pipe's bytes. The first pass
+/// checks the whole line is one well-formed JSON object and picks out method, id, result and error without
+/// allocating; the few fields worth keeping (worker, user agent, job id, difficulty) are read by a second pass
+/// only for the methods that carry them.
+/// </summary>
+public static class StratumMessageInspector
+{
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 16 };
+
+    /// <summary>Inspects one line; false when it is not a single well-formed JSON object.</summary>
+    public static bool TryInspect(in ReadOnlySequence<byte> line, out StratumMessage message)
+    {
+        message = default;
+        var reader = new Utf8JsonReader(line, ReaderOptions);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.EndObject)
+                {
+                    // Anything after the object (a second value) makes the line malformed.
+                    return !reader.Read();
+                }
+
+                if (reader.ValueTextEquals("id"u8))
+                {
+                    reader.Read();
+                    ReadId(ref reader, ref message);
+                }
+                else if (reader.ValueTextEquals("method"u8))
+                {
+                    reader.Read();
+                    message.Method = reader.TokenType == JsonTokenType.String ? Classify(ref reader) : StratumMethod.Other;
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        reader.Skip();
+                    }
+                }
+                else if (reader.ValueTextEquals("result"u8))
+                {
+                    reader.Read();
+                    message.ResultIsTrue = reader.TokenType == JsonTokenType.True;
+                    reader.Skip();
+                }
+                else if (reader.ValueTextEquals("error"u8))
+                {
+                    reader.Read();
+                    ReadError(ref reader, ref message);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            return false;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static void ReadId(ref Utf8JsonReader reader, ref StratumMessage message)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Number:
+                message.HasId = true;
+                message.IdKey = reader.TryGetInt64(out var number) ? number : HashBytes(ref reader);
+                break;
+            case JsonTokenType.String:
+                message.HasId = true;
+                message.IdKey = HashBytes(ref reader);
+                break;
+            case JsonTokenType.Null:
+                break;
+            default:
+                message.HasId = true;
+                message.IdKey = long.MinValue;
+                reader.Skip();
+                break;
+        }
+    }
+
+    private static long HashBytes(ref Utf8JsonReader reader)
+    {
+        // FNV-1a over the raw token bytes; string and numeric forms of the same id stay distinct by the seed.
+        var hash = reader.TokenType == JsonTokenType.String ? 14695981039346656037UL : 1099511628211UL;
+        if (reader.HasValueSequence)
+        {
+            foreach (var segment in reader.ValueSequence)
+            {
+                foreach (var b in segment.Span)
+                {
+                    hash = (hash ^ b) * 1099511628211UL;
+                }
+            }
+        }
+        else
+        {
+            foreach (var b in reader.ValueSpan)
+            {
+                hash = (hash ^ b) * 1099511628211UL;
+            }
+        }
+
+        return (long)(hash | 0x4000000000000000UL);
+    }
+
+    private static void ReadError(ref Utf8JsonReader reader, ref StratumMessage message)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return;
+            case JsonTokenType.StartArray:
+                message.HasError = true;
+                var depth = reader.CurrentDepth;
+                if (reader.Read() && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var code))
+                {
+                    message.ErrorCode = code;
+                }
+
+                if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject)
+                {
+                    reader.Skip();
+                }
+
+                while (reader.CurrentDepth > depth || reader.TokenType != JsonTokenType.EndArray)
+                {
+                    if (!reader.Read())
+                    {
+                        return;
+                    }
+
+                    if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject)
+                    {
+                        reader.Skip();
+                    }
+                }
+
+                return;
+            case JsonTokenType.StartObject:
+                message.HasError = true;
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+                {
+                    var isCode = reader.ValueTextEquals("code"u8);
+                    reader.Read();
+                    if (isCode && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var objectCode))
+                    {
+                        message.ErrorCode = objectCode;
+                    }
+
+                    reader.Skip();
+                }
+
+                return;
+            default:
+                message.HasError = true;
+                reader.Skip();
+                return;
+        }
+    }
+
+    private static StratumMethod Classify(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueTextEquals(StratumMethods.Submit))
+        {
+            return StratumMethod.Submit;
+        }
+
+        if (reader.ValueTextEquals(StratumMethods.Notify))
+        {
+            return StratumMethod.Notify;
+        }
+
+        if (reader.ValueTextEquals(StratumMethods.SetDifficulty))
+        {
+            return StratumMethod.SetDifficulty;
+        }
+
+        if (reader.ValueTextEquals(StratumMethods.Subscribe))
+        {
+            return StratumMethod.Subscribe;
+        }
+
+        if (reader.ValueTextEquals(StratumMethods.Authorize))
+        {
+            return StratumMethod.Authorize;
+        }
+
+        if (reader.ValueTextEquals(StratumMethods.Configure))
+        {
+            return StratumMethod.Configure;
+        }
+
+        if (reader.ValueTextEquals(StratumMethods.ExtranonceSubscribe))
+        {
+            return StratumMethod.ExtranonceSubscribe;
+        }
+
+        if (reader.ValueTextEquals(StratumMethods.SuggestDifficulty))
+        {
+            return StratumMethod.SuggestDifficulty;
+        }
+
+        if (reader.ValueTextEquals(StratumMethods.SetExtranonce))
+        {
+            return StratumMethod.SetExtranonce;
+        }
+
+        if (reader.ValueTextEquals(StratumMethods.ClientReconnect))
+        {
+            return StratumMethod.Reconnect;
+        }
+
+        return StratumMethod.Other;
+    }
+
+    /// <summary>The element at <paramref name="index"/> of <c>params</c> as a string (numbers as their text), or null.</summary>
+    public static string? ReadParamString(in ReadOnlySequence<byte> line, int index) =>
+        TryFindArrayElement(line, "params"u8, index, out var reader) ? TokenAsString(ref reader) : null;
+
+    /// <summary>The element at <paramref name="index"/> of <c>result</c> as a string, or null.</summary>
+    public static string? ReadResultString(in ReadOnlySequence<byte> line, int index) =>
+        TryFindArrayElement(line, "result"u8, index, out var reader) ? TokenAsString(ref reader) : null;
+
+    /// <summary>The element at <paramref name="index"/> of <c>params</c> as a number (numeric strings too), or null.</summary>
+    public static double? ReadParamNumber(in ReadOnlySequence<byte> line, int index)
+    {
+        if (!TryFindArrayElement(line, "params"u8, index, out var reader))
+        {
+            return null;
+        }
+
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var value))
+        {
+            return value;
+        }
+
+        if (reader.TokenType == JsonTokenType.String
+            && double.TryParse(reader.GetString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out value))
+        {
+            return value;
+        }
+
+        return null;
+    }
+
+    private static string? TokenAsString(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Number => Encoding.UTF8.GetString(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan),
+        _ => null,
+    };
+
+    private static bool TryFindArrayElement(in ReadOnlySequence<byte> line, ReadOnlySpan<byte> property, int index, out Utf8JsonReader reader)
+    {
+        reader = new Utf8JsonReader(line, ReaderOptions);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var match = reader.ValueTextEquals(property);
+                reader.Read();
+                if (!match)
+                {
+                    reader.Skip();
+                    continue;
+                }
+
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    return false;
+                }
+
+                for (var i = 0; reader.Read() && reader.TokenType != JsonTokenType.EndArray; i++)
+                {
+                    if (i == index)
+                    {
+                        return true;
+                    }
+
+                    reader.Skip();
+                }
+
+                return false;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return false;
+    }
+}

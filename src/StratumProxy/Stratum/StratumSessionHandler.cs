@@ -1,0 +1,459 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Stratum.Protocol.Framing;
+using Stratum.Protocol.ProxyProtocol;
+using StratumProxy.Configuration;
+using StratumProxy.Management;
+using StratumProxy.ProxyProtocol;
+
+namespace StratumProxy.Stratum;
+
+/// <summary>
+/// The end of every listener's pipeline: routes the miner to a destination and forwards whole lines both ways,
+/// reading each one on the way to keep the session model current. Bytes are copied from one pipe to the other
+/// unchanged; nothing is buffered beyond the pipes' own limits, so a slow side slows the other (backpressure).
+/// </summary>
+public sealed partial class StratumSessionHandler
+{
+    /// <summary>After one side closed, how long the other may still deliver what it has in flight.</summary>
+    private static readonly TimeSpan HalfCloseGrace = TimeSpan.FromSeconds(5);
+
+    private readonly ProxyConfigState _config;
+    private readonly IUpstreamConnector _connector;
+    private readonly SessionRegistry _registry;
+    private readonly ShareAccounting _shares;
+    private readonly ProxyMetrics _metrics;
+    private readonly SocketConnectionContextFactory _upstreamFactory;
+    private readonly TimeProvider _time;
+    private readonly ILogger<StratumSessionHandler> _logger;
+    private readonly ILogger _accessLog;
+
+    public StratumSessionHandler(
+        ProxyConfigState config,
+        IUpstreamConnector connector,
+        SessionRegistry registry,
+        ShareAccounting shares,
+        ProxyMetrics metrics,
+        SocketConnectionContextFactory upstreamFactory,
+        TimeProvider time,
+        ILoggerFactory loggerFactory)
+    {
+        _config = config;
+        _connector = connector;
+        _registry = registry;
+        _shares = shares;
+        _metrics = metrics;
+        _upstreamFactory = upstreamFactory;
+        _time = time;
+        _logger = loggerFactory.CreateLogger<StratumSessionHandler>();
+        _accessLog = loggerFactory.CreateLogger("StratumProxy.AccessLog");
+    }
+
+    public async Task OnConnectedAsync(ConnectionContext client, string listenerName)
+    {
+        var options = _config.Current;
+        if (!options.Listeners.TryGetValue(listenerName, out var listener)
+            || listener.Cluster is null
+            || !options.Clusters.TryGetValue(listener.Cluster, out var cluster))
+        {
+            client.Abort();
+            return;
+        }
+
+        var clientEndPoint = client.RemoteEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.None, 0);
+        var session = new ProxySession(listenerName, listener.Cluster, client, clientEndPoint, _time.GetUtcNow(), _time.GetTimestamp());
+        _registry.Add(session);
+        _metrics.SessionsTotal.WithLabels(listenerName).Inc();
+        var active = _metrics.SessionsActive.WithLabels(listenerName);
+        active.Inc();
+        UpstreamLease? lease = null;
+        ConnectionContext? upstream = null;
+        try
+        {
+            string? worker = null;
+            if (cluster.HashKey == HashKeyKind.Worker)
+            {
+                worker = await WaitForWorkerAsync(session, client.Transport.Input, options.Limits, cluster);
+                if (session.CloseReason is not null)
+                {
+                    return;
+                }
+            }
+
+            using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(client.ConnectionClosed))
+            {
+                connectTimeout.CancelAfter(cluster.ConnectTimeout);
+                lease = await _connector.ConnectAsync(listener.Cluster, clientEndPoint.Address, worker, connectTimeout.Token);
+            }
+
+            if (lease is null)
+            {
+                _metrics.RejectedConnections.WithLabels(listenerName, RejectReasons.NoDestination).Inc();
+                session.Abort(CloseReasons.NoDestination);
+                return;
+            }
+
+            session.Destination = lease.Destination;
+            upstream = _upstreamFactory.Create(lease.Socket);
+            session.AttachUpstream(upstream);
+            if (session.CloseReason is not null)
+            {
+                return;
+            }
+
+            _metrics.DestinationSessionsTotal.WithLabels(listener.Cluster, lease.Destination).Inc();
+            var destinationActive = _metrics.DestinationSessionsActive.WithLabels(listener.Cluster, lease.Destination);
+            destinationActive.Inc();
+            try
+            {
+                if (cluster.ProxyProtocol != ProxyProtocolVersion.None)
+                {
+                    await WriteProxyHeaderAsync(client, clientEndPoint, upstream.Transport.Output, cluster.ProxyProtocol);
+                }
+
+                await ForwardAsync(session, client, upstream, options.Limits.MaxLineBytes);
+                if (!session.DestinationAnswered && session.CloseReason == CloseReasons.DestinationClosed && session.BytesFromClient > 0)
+                {
+                    lease.ReportEarlyClose();
+                }
+            }
+            finally
+            {
+                destinationActive.Dec();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            session.TrySetCloseReason(client.ConnectionClosed.IsCancellationRequested ? CloseReasons.ClientClosed : CloseReasons.NoDestination);
+        }
+        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException)
+        {
+            session.TrySetCloseReason(CloseReasons.Error);
+            LogSessionError(_logger, session.Id, ex.Message);
+        }
+        finally
+        {
+            _registry.Remove(session);
+            active.Dec();
+            session.TrySetCloseReason(CloseReasons.ClientClosed);
+            if (upstream is not null)
+            {
+                await upstream.DisposeAsync();
+            }
+
+            lease?.Dispose();
+            Finish(session);
+        }
+    }
+
+    private async Task<string?> WaitForWorkerAsync(ProxySession session, PipeReader input, LimitsOptions limits, ClusterOptions cluster)
+    {
+        // Worker routing needs mining.authorize, but miners that wait for their subscribe answer first would wait
+        // forever: after a short quiet period the session falls back to the client address.
+        using var wait = new CancellationTokenSource();
+        wait.CancelAfter(cluster.WorkerRoutingWait < limits.HandshakeTimeout ? cluster.WorkerRoutingWait : limits.HandshakeTimeout);
+        var cap = Math.Max(limits.MaxLineBytes, 4096) * 4;
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(wait.Token);
+                var buffer = result.Buffer;
+                var scan = buffer;
+                LineReadStatus status;
+                while ((status = StratumLineReader.TryReadLine(ref scan, limits.MaxLineBytes, out var line)) == LineReadStatus.Line)
+                {
+                    if (line.IsEmpty)
+                    {
+                        continue;
+                    }
+
+                    if (!StratumMessageInspector.TryInspect(line, out var message))
+                    {
+                        input.AdvanceTo(buffer.Start, buffer.End);
+                        CloseMalformed(session, CloseReasons.InvalidJson);
+                        return null;
+                    }
+
+                    session.HandshakeComplete = true;
+                    if (message.Method == StratumMethod.Authorize)
+                    {
+                        input.AdvanceTo(buffer.Start, buffer.End);
+                        return StratumMessageInspector.ReadParamString(line, 0);
+                    }
+                }
+
+                input.AdvanceTo(buffer.Start, buffer.End);
+                if (status == LineReadStatus.TooLong || buffer.Length > cap)
+                {
+                    CloseMalformed(session, CloseReasons.LineTooLong);
+                    return null;
+                }
+
+                if (result.IsCompleted)
+                {
+                    session.Abort(CloseReasons.ClientClosed);
+                    return null;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            LogWorkerRoutingFallback(_logger, session.Id);
+            return null;
+        }
+    }
+
+    private static async ValueTask WriteProxyHeaderAsync(ConnectionContext client, IPEndPoint source, PipeWriter output, ProxyProtocolVersion version)
+    {
+        var destination = client.Features.Get<IProxyProtocolFeature>()?.OriginalDestination
+            ?? client.LocalEndPoint as IPEndPoint
+            ?? new IPEndPoint(IPAddress.Loopback, 0);
+        if (version == ProxyProtocolVersion.V1)
+        {
+            ProxyProtocolWriter.WriteV1(output, source, destination);
+        }
+        else
+        {
+            ProxyProtocolWriter.WriteV2(output, source, destination);
+        }
+
+        await output.FlushAsync();
+    }
+
+    private async Task ForwardAsync(ProxySession session, ConnectionContext client, ConnectionContext upstream, int maxLineBytes)
+    {
+        var toUpstream = PumpAsync(session, client.Transport.Input, upstream.Transport.Output, maxLineBytes, fromClient: true);
+        var toClient = PumpAsync(session, upstream.Transport.Input, client.Transport.Output, maxLineBytes, fromClient: false);
+        var first = await Task.WhenAny(toUpstream, toClient);
+        var other = first == toUpstream ? toClient : toUpstream;
+        var firstReason = await first;
+        session.TrySetCloseReason(firstReason);
+
+        // A clean end of one direction is passed on as a half-close; the other direction gets a moment to
+        // deliver what it has in flight, then both sides close together.
+        if (firstReason is CloseReasons.ClientClosed or CloseReasons.DestinationClosed)
+        {
+            using var grace = new CancellationTokenSource(HalfCloseGrace, _time);
+            var completed = await Task.WhenAny(other, Task.Delay(Timeout.InfiniteTimeSpan, grace.Token).ContinueWith(static _ => { }, TaskScheduler.Default));
+            if (completed != other)
+            {
+                session.Abort(firstReason);
+            }
+        }
+        else
+        {
+            session.Abort(firstReason);
+        }
+
+        await other;
+    }
+
+    private async Task<string> PumpAsync(ProxySession session, PipeReader input, PipeWriter output, int maxLineBytes, bool fromClient)
+    {
+        var listenerBytes = fromClient ? _metrics.BytesFromClients.WithLabels(session.Listener) : _metrics.BytesToClients.WithLabels(session.Listener);
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync();
+                var buffer = result.Buffer;
+                session.Touch(_time.GetTimestamp());
+                var remaining = buffer;
+                LineReadStatus status;
+                while ((status = StratumLineReader.TryReadLine(ref remaining, maxLineBytes, out var line)) == LineReadStatus.Line)
+                {
+                    var reason = fromClient ? OnClientLine(session, line) : OnDestinationLine(session, line);
+                    if (reason is not null)
+                    {
+                        input.AdvanceTo(buffer.Start, buffer.End);
+                        CloseMalformed(session, reason);
+                        return reason;
+                    }
+                }
+
+                var complete = buffer.Slice(buffer.Start, remaining.Start);
+                var length = complete.Length;
+                if (length > 0)
+                {
+                    foreach (var segment in complete)
+                    {
+                        output.Write(segment.Span);
+                    }
+                }
+
+                input.AdvanceTo(remaining.Start, buffer.End);
+                if (status == LineReadStatus.TooLong)
+                {
+                    if (fromClient)
+                    {
+                        CloseMalformed(session, CloseReasons.LineTooLong);
+                    }
+                    else
+                    {
+                        session.TrySetCloseReason(CloseReasons.LineTooLong);
+                    }
+
+                    return CloseReasons.LineTooLong;
+                }
+
+                if (length > 0)
+                {
+                    listenerBytes.Inc(length);
+                    if (fromClient)
+                    {
+                        session.BytesFromClient += length;
+                    }
+                    else
+                    {
+                        session.BytesToClient += length;
+                    }
+
+                    var flush = await output.FlushAsync();
+                    if (flush.IsCompleted || flush.IsCanceled)
+                    {
+                        return fromClient ? CloseReasons.DestinationClosed : CloseReasons.ClientClosed;
+                    }
+                }
+
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    await output.CompleteAsync();
+                    return fromClient ? CloseReasons.ClientClosed : CloseReasons.DestinationClosed;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException or InvalidOperationException)
+        {
+            return session.CloseReason ?? (fromClient ? CloseReasons.ClientClosed : CloseReasons.DestinationClosed);
+        }
+    }
+
+    private string? OnClientLine(ProxySession session, in ReadOnlySequence<byte> line)
+    {
+        if (line.IsEmpty)
+        {
+            return null;
+        }
+
+        if (!StratumMessageInspector.TryInspect(line, out var message))
+        {
+            return CloseReasons.InvalidJson;
+        }
+
+        session.HandshakeComplete = true;
+        switch (message.Method)
+        {
+            case StratumMethod.Submit:
+                if (message.HasId)
+                {
+                    session.TrackRequest(message.IdKey, StratumMethod.Submit);
+                }
+
+                break;
+            case StratumMethod.Authorize:
+                session.Worker = StratumMessageInspector.ReadParamString(line, 0) ?? session.Worker;
+                TrackIfRequest(session, message);
+                break;
+            case StratumMethod.Subscribe:
+                session.UserAgent ??= StratumMessageInspector.ReadParamString(line, 0);
+                TrackIfRequest(session, message);
+                break;
+            case StratumMethod.Configure:
+                TrackIfRequest(session, message);
+                break;
+        }
+
+        return null;
+    }
+
+    private static void TrackIfRequest(ProxySession session, in StratumMessage message)
+    {
+        if (message.HasId)
+        {
+            session.TrackRequest(message.IdKey, message.Method);
+        }
+    }
+
+    private string? OnDestinationLine(ProxySession session, in ReadOnlySequence<byte> line)
+    {
+        session.DestinationAnswered = true;
+        if (line.IsEmpty || !StratumMessageInspector.TryInspect(line, out var message))
+        {
+            // The pool's lines are passed on as they are; judging them is the miner's business.
+            return null;
+        }
+
+        switch (message.Method)
+        {
+            case StratumMethod.None when message.HasId:
+                switch (session.MatchResponse(message.IdKey))
+                {
+                    case StratumMethod.Submit:
+                        _shares.OnShareAnswered(session, message.ResultIsTrue && !message.HasError);
+                        break;
+                    case StratumMethod.Subscribe when !message.HasError:
+                        session.ExtraNonce1 = StratumMessageInspector.ReadResultString(line, 1);
+                        break;
+                    case StratumMethod.Configure when !message.HasError:
+                        session.VersionRolling = true;
+                        break;
+                }
+
+                break;
+            case StratumMethod.SetDifficulty:
+                session.Difficulty = StratumMessageInspector.ReadParamNumber(line, 0) ?? session.Difficulty;
+                break;
+            case StratumMethod.Notify:
+                session.JobId = StratumMessageInspector.ReadParamString(line, 0);
+                break;
+            case StratumMethod.SetExtranonce:
+                session.ExtraNonce1 = StratumMessageInspector.ReadParamString(line, 0) ?? session.ExtraNonce1;
+                break;
+        }
+
+        return null;
+    }
+
+    private void CloseMalformed(ProxySession session, string reason)
+    {
+        _metrics.RejectedConnections.WithLabels(session.Listener, reason).Inc();
+        LogMalformed(_logger, session.Id, session.ClientEndPoint, reason);
+        _shares.OnMalformedLine(session);
+        session.Abort(reason);
+    }
+
+    private void Finish(ProxySession session)
+    {
+        var duration = _time.GetUtcNow() - session.StartedAt;
+        _metrics.SessionDuration.WithLabels(session.Listener).Observe(duration.TotalSeconds);
+        _metrics.SessionsClosed.WithLabels(session.Listener, session.CloseReason ?? CloseReasons.ClientClosed).Inc();
+        LogAccess(
+            _accessLog,
+            session.ClientEndPoint,
+            session.Listener,
+            session.Destination ?? "-",
+            session.Worker ?? "-",
+            duration.TotalSeconds,
+            session.BytesFromClient,
+            session.BytesToClient,
+            session.SharesAccepted,
+            session.SharesRejected,
+            session.CloseReason ?? CloseReasons.ClientClosed);
+    }
+
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "session client={Client} listener={Listener} destination={Destination} worker={Worker} duration={DurationSeconds:F3}s bytes_in={BytesFromClient} bytes_out={BytesToClient} accepted={Accepted} rejected={Rejected} reason={Reason}")]
+    private static partial void LogAccess(ILogger logger, IPEndPoint client, string listener, string destination, string worker, double durationSeconds, long bytesFromClient, long bytesToClient, long accepted, long rejected, string reason);
+
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Session {SessionId} from {Client} closed: {Reason}.")]
+    private static partial void LogMalformed(ILogger logger, long sessionId, IPEndPoint client, string reason);
+
+    [LoggerMessage(EventId = 1302, Level = LogLevel.Debug, Message = "Session {SessionId} ended with an I/O error: {Error}")]
+    private static partial void LogSessionError(ILogger logger, long sessionId, string error);
+
+    [LoggerMessage(EventId = 1303, Level = LogLevel.Debug, Message = "Session {SessionId}: no mining.authorize before the worker-routing wait; routing by client address.")]
+    private static partial void LogWorkerRoutingFallback(ILogger logger, long sessionId);
+}
