@@ -1,5 +1,12 @@
 using BenchmarkDotNet.Running;
 
-// Hot-path micro-benchmarks. Run all: dotnet run -c Release --project bench/StratumProxy.Benchmarks -- --filter '*'
-// One class: --filter '*LineFraming*'. See bench/README.md.
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+namespace StratumProxy.Benchmarks;
+
+/// <summary>
+/// Hot-path micro-benchmarks. All: <c>dotnet run -c Release --project bench/StratumProxy.Benchmarks -- --filter '*'</c>;
+/// one class: <c>--filter '*LineFraming*'</c>. See bench/README.md.
+/// </summary>
+public static class BenchmarkEntryPoint
+{
+    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(BenchmarkEntryPoint).Assembly).Run(args);
+}

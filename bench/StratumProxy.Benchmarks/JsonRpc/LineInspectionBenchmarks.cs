@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using BenchmarkDotNet.Attributes;
+using StratumProxy.Stratum;
 
 namespace StratumProxy.Benchmarks.JsonRpc;
 
@@ -9,9 +10,9 @@ namespace StratumProxy.Benchmarks.JsonRpc;
 /// and for a submit the worker name. Target: 0 B allocated per line.
 /// </summary>
 /// <remarks>
-/// <see cref="ReaderInspection"/> is the reference the proxy's own inspector is measured against. When the Stratum
-/// awareness inspector lands in <c>src/StratumProxy/Stratum/</c>, add one <c>[Benchmark]</c> per line kind here that calls it
-/// on the same bytes, so both rows appear in one table.
+/// <see cref="ReaderInspection"/> is a minimal reference pass (method, id, worker); the <c>Proxy*</c> rows run the
+/// proxy's own <see cref="StratumMessageInspector"/> on the same bytes, which also validates the whole line and reads
+/// result and error, so both appear in one table.
 /// </remarks>
 [MemoryDiagnoser]
 public class LineInspectionBenchmarks
@@ -36,4 +37,26 @@ public class LineInspectionBenchmarks
 
     [Benchmark(Description = "notify: method, id")]
     public LineSummary Notify() => ReaderInspection.Inspect(new ReadOnlySequence<byte>(_notify));
+
+    [Benchmark(Description = "proxy inspector: submit")]
+    public StratumMessage ProxySubmit() => InspectWithProxy(new ReadOnlySequence<byte>(_submit));
+
+    [Benchmark(Description = "proxy inspector: submit, 61-byte segments")]
+    public StratumMessage ProxySubmitSplit() => InspectWithProxy(_submitSplit);
+
+    [Benchmark(Description = "proxy inspector: notify")]
+    public StratumMessage ProxyNotify() => InspectWithProxy(new ReadOnlySequence<byte>(_notify));
+
+    [Benchmark(Description = "proxy: notify job id (string, as the session keeps it)")]
+    public string? ProxyNotifyJobId() => StratumMessageInspector.ReadParamString(new ReadOnlySequence<byte>(_notify), 0);
+
+    private static StratumMessage InspectWithProxy(in ReadOnlySequence<byte> line)
+    {
+        if (!StratumMessageInspector.TryInspect(line, out var message))
+        {
+            throw new InvalidOperationException("sample line rejected by the proxy's inspector");
+        }
+
+        return message;
+    }
 }
