@@ -1,3 +1,4 @@
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 
 namespace StratumProxy.Benchmarks;
@@ -8,5 +9,11 @@ namespace StratumProxy.Benchmarks;
 /// </summary>
 public static class BenchmarkEntryPoint
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(BenchmarkEntryPoint).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        // The generated runner project rebuilds the proxy and pool; on a busy 2-core machine that outlasts the
+        // default two minutes.
+        var config = ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(10));
+        BenchmarkSwitcher.FromAssembly(typeof(BenchmarkEntryPoint).Assembly).Run(args, config);
+    }
 }
