@@ -50,10 +50,10 @@ while [[ $# -gt 0 ]]; do
 done
 
 if [[ $QUICK == 1 ]]; then
-    SUBMIT_WARMUP=0.5; SUBMIT_SECONDS=3; FANOUT_ROUNDS=5; SETTLE=0.5
+    SUBMIT_WARMUP=0.5; SUBMIT_SECONDS=3; FANOUT_ROUNDS=5; SETTLE=0.5; WARMUP_ROUNDS=6; WARMUP_SECONDS=1.5
     TLS_IDLE_CONNS="1000,4000"
 else
-    SUBMIT_WARMUP=1; SUBMIT_SECONDS=10; FANOUT_ROUNDS=20; SETTLE=1
+    SUBMIT_WARMUP=1; SUBMIT_SECONDS=10; FANOUT_ROUNDS=20; SETTLE=1; WARMUP_ROUNDS=10; WARMUP_SECONDS=2
     TLS_IDLE_CONNS="1000,9900"
 fi
 IDLE_CONNS="${IDLE_CONNS:-1000,9900}"
@@ -300,9 +300,24 @@ field() { # line key
 }
 
 # ---------------------------------------------------------------- scenarios
+# Brings the target to steady state before anything is measured: rounds of the submit loop until the proxy's CPU
+# per round trip settles (at least 3 rounds, then within 10 % of the previous round). A .NET process spends its first seconds in the JIT
+# (tiered compilation, PGO re-JIT); measuring then would time the compiler, not the forwarding.
 warm_up() { # port [tls]
-    timeout 20 "$BUILD/loadgen" submit --port "$1" ${2:+--tls} --conns 20 --warmup 0 --duration 0.5 --timeout 15 \
-        >>"$LOG" 2>&1 || true
+    local port="$1" tls="${2:-}" round prev="" cur line
+    local -a pids_arg=()
+    [[ -n "$TARGET_PIDS" ]] && pids_arg=(--pids "$(tr ' ' ',' <<<"$TARGET_PIDS" | sed 's/,*$//')")
+    for round in $(seq 1 "$WARMUP_ROUNDS"); do
+        line=$(timeout 30 "$BUILD/loadgen" submit --port "$port" ${tls:+--tls} --conns "$SUBMIT_CONNS" --warmup 0 \
+            --duration "$WARMUP_SECONDS" "${pids_arg[@]}" --timeout 25 2>>"$LOG" | grep '^RESULT' || true)
+        cur=$(field "$line" proxy_cpu_us)
+        [[ -z "$cur" || "$cur" == "-1.00" ]] && return 0
+        echo "warm-up round $round: proxy CPU $cur µs per round trip" >> "$LOG"
+        if [[ -n "$prev" && $round -ge 3 ]] && awk -v a="$prev" -v b="$cur" 'BEGIN { d = (a - b) / a; exit !(d < 0.10 && d > -0.10) }'; then
+            return 0
+        fi
+        prev="$cur"
+    done
 }
 
 # Idle miners: RSS before, at each checkpoint; set-up rate of the largest step.
@@ -387,8 +402,8 @@ run_one() { # run target scenario
     if ! start_target "$target" "$scenario"; then stop_target; stop_pid "$BACKEND_PID"; return 0; fi
     case "$scenario" in
         idle) scenario_idle "$run" "$target" "$TARGET_PORT" idle ;;
-        submit) scenario_submit "$run" "$target" "$TARGET_PORT" submit ;;
-        fanout) scenario_fanout "$run" "$target" "$TARGET_PORT" ;;
+        submit) warm_up "$TARGET_PORT"; scenario_submit "$run" "$target" "$TARGET_PORT" submit ;;
+        fanout) warm_up "$TARGET_PORT"; scenario_fanout "$run" "$target" "$TARGET_PORT" ;;
         tls)
             if [[ $target == direct ]]; then :
             elif [[ -z "$TARGET_TLS_PORT" ]]; then log "$target: no TLS listener, TLS skipped"
@@ -396,6 +411,7 @@ run_one() { # run target scenario
                 scenario_idle "$run" "$target" "$TARGET_TLS_PORT" tls_idle tls
                 stop_target; stop_pid "$BACKEND_PID"
                 start_backend; start_target "$target" "$scenario" || return 0
+                warm_up "$TARGET_TLS_PORT" tls
                 scenario_submit "$run" "$target" "$TARGET_TLS_PORT" tls_submit tls
             fi ;;
     esac
