@@ -1,0 +1,105 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using StratumProxy.Hosting;
+using StratumProxy.Listeners;
+
+namespace StratumProxy.FunctionalTests.Infrastructure;
+
+/// <summary>The real proxy host, started in-process on ephemeral loopback ports from a JSON configuration file.</summary>
+public sealed class ProxyTestHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ProxyTestHost(WebApplication app, string configPath, string directory)
+    {
+        _app = app;
+        ConfigPath = configPath;
+        Directory = directory;
+    }
+
+    public string ConfigPath { get; }
+
+    public string Directory { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<ProxyTestHost> StartAsync(JsonObject proxySection, Action<WebApplicationBuilder>? configure = null)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "stratum-proxy-tests", Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(directory);
+        proxySection["DataPath"] ??= Path.Combine(directory, "data");
+        proxySection["Management"] ??= new JsonObject { ["Endpoint"] = "127.0.0.1:0" };
+        var path = Path.Combine(directory, "proxy.json");
+        await WriteConfigAsync(path, proxySection);
+        var app = ProxyHost.Build(["--config", path], configure);
+        await app.StartAsync();
+        return new ProxyTestHost(app, path, directory);
+    }
+
+    public static Task WriteConfigAsync(string path, JsonObject proxySection)
+    {
+        var root = new JsonObject
+        {
+            ["Logging"] = new JsonObject { ["LogLevel"] = new JsonObject { ["Default"] = "Warning" } },
+            ["Proxy"] = proxySection.DeepClone(),
+        };
+        return File.WriteAllTextAsync(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    public IPEndPoint Listener(string name) =>
+        _app.Services.GetRequiredService<ListenerEndpoints>().GetBoundEndPoint(name)
+        ?? throw new InvalidOperationException($"No listener {name}.");
+
+    public Uri ManagementUri =>
+        new($"http://{_app.Services.GetRequiredService<ListenerEndpoints>().ManagementEndPoint}/");
+
+    public T Get<T>()
+        where T : notnull => _app.Services.GetRequiredService<T>();
+
+    public Task StopAsync() => _app.StopAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _app.StopAsync();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await _app.DisposeAsync();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>A minimal proxy section: one listener on an ephemeral port forwarding to <paramref name="destinations"/>.</summary>
+    public static JsonObject SingleListener(params IPEndPoint[] destinations)
+    {
+        var destinationNodes = new JsonObject();
+        for (var i = 0; i < destinations.Length; i++)
+        {
+            destinationNodes[$"d{i}"] = new JsonObject { ["Address"] = destinations[i].ToString() };
+        }
+
+        return new JsonObject
+        {
+            ["Listeners"] = new JsonObject
+            {
+                ["main"] = new JsonObject { ["Endpoint"] = "127.0.0.1:0", ["Cluster"] = "pool" },
+            },
+            ["Clusters"] = new JsonObject
+            {
+                ["pool"] = new JsonObject { ["Destinations"] = destinationNodes },
+            },
+        };
+    }
+}
