@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Runtime counters of our proxy under the submit loop: allocations, GCs and thread-pool work items per round trip.
-# Needs bench/run.sh to have built the tools and the proxy once, and dotnet-counters (dotnet tool install -g dotnet-counters).
-#   bench/profile.sh [--inline 0|1] [--seconds 8] [--conns 50] [--port-base 17500]
+# Profiles our proxy alone. Needs bench/run.sh to have built the tools and the proxy once.
+#   bench/profile.sh [--mode submit] [--inline 0|1] [--seconds 8] [--conns 50] [--port-base 17500]
+#     runtime counters under the submit loop: allocations, GCs, thread-pool work items per round trip
+#     (dotnet tool install -g dotnet-counters)
+#   bench/profile.sh --mode idle [--conns 9900]
+#     heap of N idle miners by type, to see what a session keeps (dotnet tool install -g dotnet-gcdump)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -9,19 +12,24 @@ ROOT="$(dirname "$HERE")"
 BUILD="$HERE/build"
 INLINE=1
 SECONDS_TO_RUN=8
-CONNS=50
+CONNS=""
 PORT_BASE=17500
+MODE=submit
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --inline) INLINE="$2"; shift 2 ;;
+        --mode) MODE="$2"; shift 2 ;;
         --seconds) SECONDS_TO_RUN="$2"; shift 2 ;;
         --conns) CONNS="$2"; shift 2 ;;
         --port-base) PORT_BASE="$2"; shift 2 ;;
         *) echo "usage: bench/profile.sh [--inline 0|1] [--seconds N] [--conns N] [--port-base N]" >&2; exit 2 ;;
     esac
 done
-COUNTERS="$(command -v dotnet-counters || echo "$HOME/.dotnet/tools/dotnet-counters")"
-[[ -x "$COUNTERS" ]] || { echo "dotnet-counters not found: dotnet tool install -g dotnet-counters" >&2; exit 1; }
+if [[ $MODE == idle ]]; then CONNS="${CONNS:-9900}"; TOOL=dotnet-gcdump; else CONNS="${CONNS:-50}"; TOOL=dotnet-counters; fi
+TOOL_PATH="$(command -v "$TOOL" || echo "$HOME/.dotnet/tools/$TOOL")"
+[[ -x "$TOOL_PATH" ]] || { echo "$TOOL not found: dotnet tool install -g $TOOL" >&2; exit 1; }
+COUNTERS="$TOOL_PATH"
+ulimit -n "$(ulimit -Hn)"
 [[ -x "$BUILD/loadgen" ]] || { echo "run bench/run.sh once first (builds bench/build/)" >&2; exit 1; }
 DLL="$ROOT/src/StratumProxy/bin/Release/net10.0/StratumProxy.dll"
 [[ -f "$DLL" ]] || { echo "build the proxy first: dotnet build -c Release src/StratumProxy" >&2; exit 1; }
@@ -53,6 +61,22 @@ env_args=()
 (cd "$ROOT" && exec env "${env_args[@]}" dotnet "$DLL" --config "$OUT/ours.json") > "$OUT/proxy.out" 2>&1 &
 PROXY=$!; PIDS+=("$PROXY")
 wait_port "$PLAIN_PORT" 60 || { echo "proxy did not start, see $OUT/proxy.out" >&2; exit 1; }
+if [[ $MODE == idle ]]; then
+    base=$(awk '/^VmRSS:/ {print $2}' "/proc/$PROXY/status")
+    "$BUILD/loadgen" idle --port "$PLAIN_PORT" --conns "$CONNS" --hold 120 --timeout 200 > "$OUT/loadgen.out" 2>&1 &
+    LG=$!; PIDS+=("$LG")
+    for _ in $(seq 1 1200); do grep -q '^STAGE' "$OUT/loadgen.out" && break; sleep 0.1; done
+    sleep 1
+    rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$PROXY/status")
+    cat "$OUT/loadgen.out"
+    echo "RSS $base -> $rss KiB: $(awk -v a="$rss" -v b="$base" -v n="$CONNS" 'BEGIN {printf "%.2f", (a-b)/n}') KiB per miner"
+    timeout 120 "$TOOL_PATH" collect -p "$PROXY" -o "$OUT/idle.gcdump" > "$OUT/gcdump.log" 2>&1
+    timeout 60 "$TOOL_PATH" report "$OUT/idle.gcdump" > "$OUT/gcdump-report.txt" 2>&1
+    echo "heap by type (top 40): $OUT/gcdump-report.txt"
+    head -45 "$OUT/gcdump-report.txt"
+    exit 0
+fi
+
 # Past the JIT first: tiered compilation and PGO re-JIT take the first seconds under load.
 for i in 1 2 3 4 5; do "$BUILD/loadgen" submit --port "$PLAIN_PORT" --conns "$CONNS" --warmup 0 --duration 2 --timeout 20 > /dev/null 2>&1 || true; done
 
