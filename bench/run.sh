@@ -109,6 +109,10 @@ wait_port() { # port seconds
     return 1
 }
 
+speaks_tls() { # port
+    timeout 10 openssl s_client -connect "127.0.0.1:$1" -servername localhost </dev/null >/dev/null 2>&1
+}
+
 # VmRSS (KiB) summed over the given pids.
 rss_kib() {
     local total=0 pid v
@@ -271,7 +275,9 @@ start_target() {
             TARGET_PORT=$PLAIN_PORT
             wait_port "$PLAIN_PORT" 60 || { log "$name did not start (see $OUT/$name.out)"; return 1; }
             if [[ $scenario == tls ]]; then
-                if wait_port "$TLS_PORT" 20; then TARGET_TLS_PORT=$TLS_PORT; else log "$name has no TLS listener"; fi
+                # A build without TLS support may still open the port as plain TCP: check that it completes a handshake.
+                if wait_port "$TLS_PORT" 20 && speaks_tls "$TLS_PORT"; then TARGET_TLS_PORT=$TLS_PORT
+                else log "$name has no working TLS listener on $TLS_PORT"; fi
             fi
             TARGET_PIDS="$TARGET_MAIN" ;;
         *) echo "unknown target $name" >&2; exit 2 ;;
