@@ -17,6 +17,8 @@ INSTALL=1
 TLS_KEY="ec"
 IDLE_CONNS=""
 PROXY_INLINE=1
+REPORT_ONLY=0
+PROXY_ENV=""
 
 usage() {
     cat <<EOF
@@ -28,6 +30,8 @@ usage: bench/run.sh [--runs N] [--quick] [--scenarios idle,submit,fanout,tls] [-
   --targets        any of: direct nginx haproxy ours ours-inline ours-default
                    (ours = our proxy with --proxy-inline; ours-inline / ours-default force it on / off)
   --proxy-inline   DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS for target "ours" (default 1)
+  --proxy-env "K=V ..."  extra environment for our proxy (e.g. DOTNET_TieredCompilation=0)
+  --report-only    print the table of an earlier --out DIR again
 EOF
     exit 2
 }
@@ -44,6 +48,8 @@ while [[ $# -gt 0 ]]; do
         --no-install) INSTALL=0; shift ;;
         --tls-key) TLS_KEY="$2"; shift 2 ;;
         --proxy-inline) PROXY_INLINE="$2"; shift 2 ;;
+        --report-only) REPORT_ONLY=1; shift ;;
+        --proxy-env) PROXY_ENV="$2"; shift 2 ;;
         -h|--help) usage ;;
         *) echo "unknown option: $1" >&2; usage ;;
     esac
@@ -69,7 +75,7 @@ MGMT_PORT=$((PORT_BASE + 12))
 OUT="${OUT:-$HERE/out/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$OUT"
 RESULTS="$OUT/results.tsv"
-: > "$RESULTS"
+[[ $REPORT_ONLY == 1 ]] || : > "$RESULTS"
 LOG="$OUT/run.log"
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" | tee -a "$LOG" >&2; }
@@ -269,6 +275,8 @@ start_target() {
             [[ $name == ours-default ]] && inline=0
             local -a env_args=()
             [[ $inline == 1 ]] && env_args=(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1)
+            local kv
+            for kv in $PROXY_ENV; do env_args+=("$kv"); done
             (cd "$ROOT" && exec env "${env_args[@]}" DOTNET_CLI_TELEMETRY_OPTOUT=1 \
                 dotnet "$OURS_DLL" --config "$OUT/ours.json") >>"$OUT/$name.out" 2>&1 &
             TARGET_MAIN=$!; STARTED+=("$TARGET_MAIN")
@@ -502,6 +510,7 @@ report() {
 }
 
 # ---------------------------------------------------------------- main
+if [[ $REPORT_ONLY == 1 ]]; then report; exit 0; fi
 ulimit -n "$(ulimit -Hn)"
 install_packages
 build_tools
