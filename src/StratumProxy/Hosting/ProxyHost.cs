@@ -3,8 +3,10 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Prometheus;
 using StratumProxy.Configuration;
+using StratumProxy.Filtering;
 using StratumProxy.Listeners;
 using StratumProxy.Management;
+using StratumProxy.Routing;
 using StratumProxy.Stratum;
 
 namespace StratumProxy.Hosting;
@@ -47,6 +49,7 @@ public static class ProxyHost
 
         configure?.Invoke(builder);
         var app = builder.Build();
+        ApplyRouting(app.Services);
         app.MapProxyManagement();
         return app;
     }
@@ -67,7 +70,11 @@ public static class ProxyHost
         services.AddSingleton<StratumListenerBuilder>();
         services.AddSingleton<ManagementAccess>();
         services.AddSingleton<StatusReportBuilder>();
-        services.AddSingleton<IUpstreamConnector, DeclaredOrderConnector>();
+        services.AddStratumRouting();
+        services.AddConnectionFilters();
+        services.AddSingleton<ClusterUpstreamConnector>();
+        services.AddSingleton<IUpstreamConnector>(sp => sp.GetRequiredService<ClusterUpstreamConnector>());
+        services.AddSingleton<IDestinationStatusSource>(sp => sp.GetRequiredService<ClusterUpstreamConnector>());
         services.AddSingleton(sp => new SocketConnectionContextFactory(
             new SocketConnectionFactoryOptions { UnsafePreferInlineScheduling = true },
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<SocketConnectionContextFactory>()));
@@ -75,6 +82,15 @@ public static class ProxyHost
         services.AddHostedService(sp => sp.GetRequiredService<ProxyConfigReloader>());
         services.AddHostedService<SessionTimeoutSweeper>();
         return services;
+    }
+
+    /// <summary>Builds the routing model from the configuration now and again after every applied reload.</summary>
+    private static void ApplyRouting(IServiceProvider services)
+    {
+        var state = services.GetRequiredService<ProxyConfigState>();
+        var clusters = services.GetRequiredService<ClusterRegistry>();
+        clusters.Apply(state.Current);
+        state.Changed += (_, next) => clusters.Apply(next);
     }
 
     private static void ListenManagement(KestrelServerOptions kestrel, ManagementOptions management, ListenerEndpoints endpoints)

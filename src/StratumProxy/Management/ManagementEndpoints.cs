@@ -1,4 +1,5 @@
 using Prometheus;
+using StratumProxy.Filtering;
 using StratumProxy.Stratum;
 
 namespace StratumProxy.Management;
@@ -49,6 +50,7 @@ public static class ManagementEndpoints
             session.Abort("closed_by_operator");
             return Results.NoContent();
         });
+        endpoints.MapBanApi();
         return endpoints;
     }
 }

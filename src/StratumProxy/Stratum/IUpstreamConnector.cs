@@ -17,6 +17,9 @@ public abstract class UpstreamLease : IDisposable
 
     public abstract string Destination { get; }
 
+    /// <summary>Raised when the destination was removed by a reload and its drain time is over.</summary>
+    public abstract event Action? DrainExpired;
+
     /// <summary>Tells passive health the destination closed the session before answering anything.</summary>
     public abstract void ReportEarlyClose();
 

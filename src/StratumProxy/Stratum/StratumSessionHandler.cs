@@ -97,6 +97,7 @@ public sealed partial class StratumSessionHandler
             }
 
             session.Destination = lease.Destination;
+            lease.DrainExpired += () => session.Abort(CloseReasons.Drained);
             upstream = _upstreamFactory.Create(lease.Socket);
             session.AttachUpstream(upstream);
             if (session.CloseReason is not null)

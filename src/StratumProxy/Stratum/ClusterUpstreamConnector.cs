@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Sockets;
+using StratumProxy.Configuration;
+using StratumProxy.Health;
+using StratumProxy.Management;
+using StratumProxy.Routing;
+
+namespace StratumProxy.Stratum;
+
+/// <summary>
+/// The forwarder's way into the routing layer: looks the cluster up, builds the routing key from the cluster's
+/// <c>HashKey</c>, connects through <see cref="DestinationConnector"/> and reports early closes to passive health.
+/// </summary>
+public sealed class ClusterUpstreamConnector : IUpstreamConnector, IDestinationStatusSource
+{
+    private readonly ClusterRegistry _clusters;
+    private readonly DestinationConnector _connector;
+    private readonly PassiveHealthMonitor _passiveHealth;
+    private readonly ProxyConfigState _config;
+    private readonly TimeProvider _time;
+
+    public ClusterUpstreamConnector(ClusterRegistry clusters, DestinationConnector connector, PassiveHealthMonitor passiveHealth, ProxyConfigState config, TimeProvider time)
+    {
+        _clusters = clusters;
+        _connector = connector;
+        _passiveHealth = passiveHealth;
+        _config = config;
+        _time = time;
+    }
+
+    public async ValueTask<UpstreamLease?> ConnectAsync(string cluster, IPAddress client, string? worker, CancellationToken cancellationToken)
+    {
+        if (!_clusters.TryGetCluster(cluster, out var state))
+        {
+            return null;
+        }
+
+        var key = RoutingKey.For(state.Model.Options.HashKey, client, worker);
+        if (!key.HasValue && worker is null)
+        {
+            key = RoutingKey.FromClientAddress(client);
+        }
+
+        try
+        {
+            var connection = await _connector.ConnectAsync(state, key, cancellationToken);
+            return new Lease(connection, _passiveHealth, _config, _time);
+        }
+        catch (NoDestinationException)
+        {
+            return null;
+        }
+    }
+
+    public DestinationHealthReport? Get(string cluster, string destination)
+    {
+        if (!_clusters.TryGetCluster(cluster, out var state))
+        {
+            return null;
+        }
+
+        var match = state.Model.Destinations.FirstOrDefault(d => string.Equals(d.Name, destination, StringComparison.OrdinalIgnoreCase));
+        if (match is null)
+        {
+            return null;
+        }
+
+        var now = _time.GetUtcNow().UtcTicks;
+        return new DestinationHealthReport(
+            match.ActiveHealth.ToString(),
+            match.IsAvailable(now),
+            match.IsDraining,
+            match.ActiveSessions,
+            match.TotalSessions,
+            match.ConnectFailures);
+    }
+
+    private sealed class Lease : UpstreamLease
+    {
+        private readonly DestinationConnection _connection;
+        private readonly PassiveHealthMonitor _passiveHealth;
+        private readonly CancellationTokenRegistration _drain;
+        private ITimer? _drainTimer;
+
+        public Lease(DestinationConnection connection, PassiveHealthMonitor passiveHealth, ProxyConfigState config, TimeProvider time)
+        {
+            _connection = connection;
+            _passiveHealth = passiveHealth;
+            // A destination removed by a reload drains: its sessions may finish for DrainTimeout, then close.
+            _drain = connection.Destination.DrainRequested.Register(() =>
+            {
+                _drainTimer = time.CreateTimer(_ => DrainExpired?.Invoke(), null, config.Current.Limits.DrainTimeout, Timeout.InfiniteTimeSpan);
+            });
+        }
+
+        public override Socket Socket => _connection.Socket;
+
+        public override string Destination => _connection.Destination.Name;
+
+        public override event Action? DrainExpired;
+
+        public override void ReportEarlyClose() => _passiveHealth.ReportEarlyClose(_connection.Destination);
+
+        public override void Dispose()
+        {
+            _drain.Dispose();
+            _drainTimer?.Dispose();
+            _connection.Lease.Dispose();
+        }
+    }
+}

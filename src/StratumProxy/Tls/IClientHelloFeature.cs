@@ -1,0 +1,15 @@
+namespace StratumProxy.Tls;
+
+/// <summary>Published on the connection's features by the TLS listener before the handshake: the sniffed ClientHello.</summary>
+public interface IClientHelloFeature
+{
+    ClientHelloInfo? ClientHello { get; }
+}
+
+internal sealed class ClientHelloFeature : IClientHelloFeature
+{
+    public ClientHelloInfo? ClientHello { get; set; }
+
+    /// <summary>Set once the handshake finished, so the outer middleware can tell failures from sessions.</summary>
+    public bool HandshakeCompleted { get; set; }
+}

@@ -1,0 +1,127 @@
+using System.Net.Security;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using StratumProxy.Acme.Challenges;
+
+namespace StratumProxy.Tls;
+
+/// <summary>The three steps around Kestrel's TLS middleware that <see cref="StratumTlsListenOptionsExtensions.UseStratumTls"/> installs.</summary>
+internal sealed partial class StratumTlsMiddleware(TlsConnectionOptions options)
+{
+    private static readonly List<SslApplicationProtocol> NoAlpn = [];
+    private static readonly List<SslApplicationProtocol> AcmeAlpn = [TlsAlpnChallengeStore.AcmeTls1];
+
+    private readonly ILogger _logger = options.LoggerFactory.CreateLogger<StratumTlsMiddleware>();
+
+    /// <summary>Reads the ClientHello without consuming it, publishes it, and counts handshakes that never complete.</summary>
+    public ConnectionDelegate SniffClientHello(ConnectionDelegate next) => async context =>
+    {
+        var feature = new ClientHelloFeature();
+        context.Features.Set<IClientHelloFeature>(feature);
+        context.Features.Set(feature);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.ConnectionClosed);
+            timeout.CancelAfter(options.HandshakeTimeout);
+            feature.ClientHello = await ReadClientHelloAsync(context.Transport.Input, timeout.Token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ConnectionResetException or ConnectionAbortedException)
+        {
+            options.Metrics.HandshakeFailed();
+            LogHandshakeFailed(_logger, options.ListenerName, context.RemoteEndPoint?.ToString(), "no ClientHello: " + ex.Message);
+            return;
+        }
+
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            if (!feature.HandshakeCompleted)
+            {
+                options.Metrics.HandshakeFailed();
+                LogHandshakeFailed(_logger, options.ListenerName, context.RemoteEndPoint?.ToString(), "handshake not completed (sni " + (feature.ClientHello?.ServerName ?? "none") + ")");
+            }
+        }
+    };
+
+    /// <summary>Kestrel's per-connection callback: the certificate context for the SNI, or the tls-alpn-01 challenge certificate.</summary>
+    public ValueTask<SslServerAuthenticationOptions> SelectServerOptions(TlsHandshakeCallbackContext context)
+    {
+        var serverName = context.ClientHelloInfo.ServerName;
+        var hello = context.Connection.Features.Get<IClientHelloFeature>()?.ClientHello;
+        if (options.AcmeChallenges is { IsEmpty: false } challenges
+            && hello is not null
+            && hello.Offers(TlsAlpnChallengeStore.AcmeTls1.ToString())
+            && !string.IsNullOrEmpty(serverName)
+            && challenges.TryGetCertificate(serverName, out var challenge))
+        {
+            LogAcmeChallenge(_logger, options.ListenerName, serverName);
+            return ValueTask.FromResult(new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = challenge,
+                ApplicationProtocols = AcmeAlpn,
+                EnabledSslProtocols = options.EnabledProtocols,
+            });
+        }
+
+        var certificate = options.Certificates.Select(serverName)
+            ?? throw new InvalidOperationException($"Listener {options.ListenerName} has no certificate yet for '{serverName}'.");
+        return ValueTask.FromResult(new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = certificate.Context,
+            ApplicationProtocols = NoAlpn,
+            EnabledSslProtocols = options.EnabledProtocols,
+            ClientCertificateRequired = false,
+        });
+    }
+
+    /// <summary>Counts the finished handshake; a tls-alpn-01 validation connection ends here (RFC 8737 §3: no data follows).</summary>
+    public ConnectionDelegate AfterHandshake(ConnectionDelegate next) => async context =>
+    {
+        var feature = context.Features.Get<ClientHelloFeature>();
+        if (feature is not null)
+        {
+            feature.HandshakeCompleted = true;
+        }
+
+        var tls = context.Features.Get<ITlsHandshakeFeature>();
+        var protocol = tls?.Protocol ?? System.Security.Authentication.SslProtocols.None;
+        if (context.Features.Get<ITlsApplicationProtocolFeature>()?.ApplicationProtocol.Span.SequenceEqual("acme-tls/1"u8) == true)
+        {
+            options.Metrics.AcmeChallengeAnswered(protocol);
+            return;
+        }
+
+        options.Metrics.HandshakeSucceeded(protocol);
+        await next(context);
+    };
+
+    private static async ValueTask<ClientHelloInfo?> ReadClientHelloAsync(System.IO.Pipelines.PipeReader input, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await input.ReadAsync(cancellationToken);
+            var buffer = result.Buffer;
+            var status = ClientHelloParser.TryParse(buffer, out var info);
+            if (status != ClientHelloParseStatus.Incomplete || result.IsCompleted || buffer.Length > ClientHelloParser.MaxClientHelloBytes + 64)
+            {
+                // Decided: hand every byte to the TLS stage untouched.
+                input.AdvanceTo(buffer.Start);
+                return info;
+            }
+
+            // Undecided: nothing consumed, everything examined, so the next read waits for more bytes.
+            input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    [LoggerMessage(EventId = 3200, Level = LogLevel.Debug, Message = "TLS handshake on {Listener} from {Remote} failed: {Reason}")]
+    private static partial void LogHandshakeFailed(ILogger logger, string listener, string? remote, string reason);
+
+    [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "Answering a tls-alpn-01 validation for {Host} on {Listener}")]
+    private static partial void LogAcmeChallenge(ILogger logger, string listener, string host);
+}

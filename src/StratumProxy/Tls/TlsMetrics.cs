@@ -1,0 +1,46 @@
+using System.Security.Authentication;
+using Prometheus;
+
+namespace StratumProxy.Tls;
+
+/// <summary>TLS handshake and certificate metrics.</summary>
+public sealed class TlsMetrics
+{
+    private readonly Counter _handshakes;
+    private readonly Gauge _expiry;
+
+    public TlsMetrics(IMetricFactory factory)
+    {
+        _handshakes = factory.CreateCounter(
+            "stratum_proxy_tls_handshakes_total",
+            "TLS handshakes on stratum ports by outcome (success, failure, acme_challenge) and negotiated protocol.",
+            new CounterConfiguration { LabelNames = ["outcome", "protocol"] });
+        _expiry = factory.CreateGauge(
+            "stratum_proxy_certificate_expiry_seconds",
+            "Expiry (notAfter) of the certificate served for a host, as Unix time in seconds.",
+            new GaugeConfiguration { LabelNames = ["host"] });
+    }
+
+    public void HandshakeSucceeded(SslProtocols protocol) => _handshakes.WithLabels("success", ProtocolLabel(protocol)).Inc();
+
+    public void HandshakeFailed() => _handshakes.WithLabels("failure", "unknown").Inc();
+
+    public void AcmeChallengeAnswered(SslProtocols protocol) => _handshakes.WithLabels("acme_challenge", ProtocolLabel(protocol)).Inc();
+
+    public void SetExpiry(string host, DateTimeOffset notAfter) => _expiry.WithLabels(host).Set(notAfter.ToUnixTimeSeconds());
+
+    public double HandshakeCount(string outcome, string protocol) => _handshakes.WithLabels(outcome, protocol).Value;
+
+    public double Expiry(string host) => _expiry.WithLabels(host).Value;
+
+#pragma warning disable CS0618, SYSLIB0039 // naming the obsolete versions is what lets an operator see them refused
+    public static string ProtocolLabel(SslProtocols protocol) => protocol switch
+    {
+        SslProtocols.Tls13 => "tls13",
+        SslProtocols.Tls12 => "tls12",
+        SslProtocols.Tls11 => "tls11",
+        SslProtocols.Tls => "tls10",
+        _ => "unknown",
+    };
+#pragma warning restore CS0618, SYSLIB0039
+}
