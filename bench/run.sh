@@ -222,6 +222,7 @@ EOF
 {
   "Logging": { "LogLevel": { "Default": "Warning" } },
   "Proxy": {
+    "DataPath": "$OUT/ours-data",
     "Listeners": {
       "bench": { "Endpoint": "127.0.0.1:$PLAIN_PORT", "Cluster": "backend" },
       "bench-tls": { "Endpoint": "127.0.0.1:$TLS_PORT", "Cluster": "backend",
