@@ -3,7 +3,7 @@
 #   bench/profile.sh [--mode submit] [--inline 0|1] [--seconds 8] [--conns 50] [--port-base 17500]
 #     runtime counters under the submit loop: allocations, GCs, thread-pool work items per round trip
 #     (dotnet tool install -g dotnet-counters)
-#   bench/profile.sh --mode idle [--conns 9900]
+#   bench/profile.sh --mode idle [--conns 9800]
 #     heap of N idle miners by type, to see what a session keeps (dotnet tool install -g dotnet-gcdump)
 set -euo pipefail
 
@@ -25,7 +25,7 @@ while [[ $# -gt 0 ]]; do
         *) echo "usage: bench/profile.sh [--inline 0|1] [--seconds N] [--conns N] [--port-base N]" >&2; exit 2 ;;
     esac
 done
-if [[ $MODE == idle ]]; then CONNS="${CONNS:-9900}"; TOOL=dotnet-gcdump; else CONNS="${CONNS:-50}"; TOOL=dotnet-counters; fi
+if [[ $MODE == idle ]]; then CONNS="${CONNS:-9800}"; TOOL=dotnet-gcdump; else CONNS="${CONNS:-50}"; TOOL=dotnet-counters; fi
 TOOL_PATH="$(command -v "$TOOL" || echo "$HOME/.dotnet/tools/$TOOL")"
 [[ -x "$TOOL_PATH" ]] || { echo "$TOOL not found: dotnet tool install -g $TOOL" >&2; exit 1; }
 COUNTERS="$TOOL_PATH"
