@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs a free country database for the geo filter and the tools the tests use to write fixture databases.
-#   - @ip-location-db/geo-whois-asn-country-mmdb (npm) into .tools/geodb/ (git-ignored); the .mmdb path is printed last.
-#   - Debian's libmaxmind-db-writer-perl, used by tests to write small fixture databases.
+#   - @ip-location-db/geo-whois-asn-country-mmdb (npm) into .tools/geodb/ (git-ignored); the .mmdb path is printed
+#     last, to be set as "Proxy": { "Geo": { "Database": "<path>" } }. Data: ip-location-db, built from RIR
+#     statistics licensed CC BY 4.0 by the NRO; credit it where the database is used.
+#   - Debian's libmaxmind-db-writer-perl (and its reader), used by tests to write and cross-check small databases.
 # Idempotent; run as root on Debian 12 (CI) or as a user with sudo.
 set -euo pipefail
 

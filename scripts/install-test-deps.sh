@@ -17,7 +17,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-for script in scripts/install-pebble.sh scripts/install-bcoin.sh scripts/install-geodb.sh; do
+for script in scripts/install-pebble.sh scripts/install-bcoin.sh scripts/install-geodb.sh scripts/install-ops-tools.sh scripts/install-chromium.sh; do
     if [ -x "$script" ]; then
         "$script"
     fi

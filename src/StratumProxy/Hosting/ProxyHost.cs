@@ -2,12 +2,14 @@ using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Prometheus;
+using StratumPool.Hosting;
 using StratumProxy.Configuration;
 using StratumProxy.Filtering;
 using StratumProxy.Listeners;
 using StratumProxy.Management;
 using StratumProxy.Routing;
 using StratumProxy.Stratum;
+using StratumProxy.Tls;
 
 namespace StratumProxy.Hosting;
 
@@ -31,8 +33,12 @@ public static class ProxyHost
         var options = ProxyOptionsLoader.Load(builder.Configuration);
 
         builder.Services.AddProxyServices(options);
+        builder.Services.AddStratumTls(options, builder.Configuration);
+        builder.Services.AddStratumPool(builder.Configuration);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Limits.DrainTimeout + TimeSpan.FromSeconds(5));
         builder.Host.UseSystemd();
+        // UseSystemd sets its own console format; an operator's Logging:Console choice (e.g. json) still wins.
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));
         builder.WebHost.UseSockets(sockets =>
         {
             // Forwarding is all asynchronous and never blocks, so completions may run inline on the socket

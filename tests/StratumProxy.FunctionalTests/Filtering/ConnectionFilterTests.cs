@@ -15,22 +15,22 @@ public sealed class ConnectionFilterTests
     {
         await using var server = await FilteredEchoServer.StartAsync(new() { [Prefix + "MaxConnectionsPerIp"] = "2" });
         var counter = server.Services.GetRequiredService<IConnectionCounter>();
-        using var first = await server.ConnectAsync();
-        using var second = await server.ConnectAsync();
-        Assert.True(await FilteredEchoServer.EchoesAsync(first));
-        Assert.True(await FilteredEchoServer.EchoesAsync(second));
+        using var first = await server.ConnectAdmittedAsync();
+        using var second = await server.ConnectAdmittedAsync();
+        Assert.True(first is not null);
+        Assert.True(second is not null);
 
-        using (var third = await server.ConnectAsync())
+        using (var third = await server.ConnectAdmittedAsync())
         {
-            Assert.False(await FilteredEchoServer.EchoesAsync(third));
+            Assert.True(third is null);
         }
 
         Assert.Equal(1, server.Rejected(RejectionReasons.IpLimit));
 
-        first.Close();
+        first!.Close();
         await FilteredEchoServer.WaitUntilAsync(() => counter.CountFor(IPAddress.Loopback) == 1, "the closed connection's slot is released");
-        using var fourth = await server.ConnectAsync();
-        Assert.True(await FilteredEchoServer.EchoesAsync(fourth));
+        using var fourth = await server.ConnectAdmittedAsync();
+        Assert.True(fourth is not null);
         Assert.Equal(1, server.Rejected(RejectionReasons.IpLimit));
     }
 
@@ -42,21 +42,21 @@ public sealed class ConnectionFilterTests
             ["Proxy:Limits:MaxConnectionsPerIp"] = "1",
             [Prefix + "MaxConnectionsPerIp"] = "3",
         });
-        var clients = new List<TcpClient>();
+        var clients = new List<TcpClient?>();
         try
         {
             for (var i = 0; i < 3; i++)
             {
-                clients.Add(await raised.ConnectAsync());
-                Assert.True(await FilteredEchoServer.EchoesAsync(clients[^1]), $"connection {i + 1} of 3");
+                clients.Add(await raised.ConnectAdmittedAsync());
+                Assert.True(clients[^1] is not null, $"connection {i + 1} of 3");
             }
 
-            clients.Add(await raised.ConnectAsync());
-            Assert.False(await FilteredEchoServer.EchoesAsync(clients[^1]));
+            clients.Add(await raised.ConnectAdmittedAsync());
+            Assert.True(clients[^1] is null);
         }
         finally
         {
-            clients.ForEach(c => c.Dispose());
+            clients.ForEach(c => c?.Dispose());
         }
 
         await using var unlimited = await FilteredEchoServer.StartAsync(new()
@@ -64,20 +64,20 @@ public sealed class ConnectionFilterTests
             ["Proxy:Limits:MaxConnectionsPerIp"] = "1",
             [Prefix + "MaxConnectionsPerIp"] = "0",
         });
-        using var a = await unlimited.ConnectAsync();
-        using var b = await unlimited.ConnectAsync();
-        Assert.True(await FilteredEchoServer.EchoesAsync(a));
-        Assert.True(await FilteredEchoServer.EchoesAsync(b), "0 on the listener means unlimited even with a global limit of 1");
+        using var a = await unlimited.ConnectAdmittedAsync();
+        using var b = await unlimited.ConnectAdmittedAsync();
+        Assert.True(a is not null);
+        Assert.True(b is not null, "0 on the listener means unlimited even with a global limit of 1");
     }
 
     [Fact]
     public async Task Global_limit_applies_without_a_listener_override()
     {
         await using var server = await FilteredEchoServer.StartAsync(new() { ["Proxy:Limits:MaxConnectionsPerIp"] = "1", [Prefix + "Endpoint"] = "127.0.0.1:0" });
-        using var first = await server.ConnectAsync();
-        Assert.True(await FilteredEchoServer.EchoesAsync(first));
-        using var second = await server.ConnectAsync();
-        Assert.False(await FilteredEchoServer.EchoesAsync(second));
+        using var first = await server.ConnectAdmittedAsync();
+        Assert.True(first is not null);
+        using var second = await server.ConnectAdmittedAsync();
+        Assert.True(second is null);
         Assert.Equal(1, server.Rejected(RejectionReasons.IpLimit));
     }
 
@@ -85,12 +85,12 @@ public sealed class ConnectionFilterTests
     public async Task Total_limit_refuses_with_max_connections()
     {
         await using var server = await FilteredEchoServer.StartAsync(new() { ["Proxy:Limits:MaxConnections"] = "2" });
-        using var first = await server.ConnectAsync();
-        using var second = await server.ConnectAsync();
-        Assert.True(await FilteredEchoServer.EchoesAsync(first));
-        Assert.True(await FilteredEchoServer.EchoesAsync(second));
-        using var third = await server.ConnectAsync();
-        Assert.False(await FilteredEchoServer.EchoesAsync(third));
+        using var first = await server.ConnectAdmittedAsync();
+        using var second = await server.ConnectAdmittedAsync();
+        Assert.True(first is not null);
+        Assert.True(second is not null);
+        using var third = await server.ConnectAdmittedAsync();
+        Assert.True(third is null);
         Assert.Equal(1, server.Rejected(RejectionReasons.MaxConnections));
         Assert.Equal(0, server.Rejected(RejectionReasons.IpLimit));
     }
@@ -101,12 +101,12 @@ public sealed class ConnectionFilterTests
         await using var server = await FilteredEchoServer.StartAsync(new() { [Prefix + "NewConnectionsPerIpPerMinute"] = "3" });
         for (var i = 0; i < 3; i++)
         {
-            using var client = await server.ConnectAsync();
-            Assert.True(await FilteredEchoServer.EchoesAsync(client), $"connection {i + 1} of 3");
+            using var client = await server.ConnectAdmittedAsync();
+            Assert.True(client is not null, $"connection {i + 1} of 3");
         }
 
-        using var refused = await server.ConnectAsync();
-        Assert.False(await FilteredEchoServer.EchoesAsync(refused));
+        using var refused = await server.ConnectAdmittedAsync();
+        Assert.True(refused is null);
         Assert.Equal(1, server.Rejected(RejectionReasons.RateLimit));
     }
 
@@ -115,12 +115,12 @@ public sealed class ConnectionFilterTests
     {
         await using var server = await FilteredEchoServer.StartAsync(
             new() { ["Proxy:Limits:NewConnectionsPerIpPerMinute"] = "1" }, proxyHeaders: true);
-        using var first = await server.ConnectAsync(IPAddress.Parse("203.0.113.1"));
-        Assert.True(await FilteredEchoServer.EchoesAsync(first));
-        using var again = await server.ConnectAsync(IPAddress.Parse("203.0.113.1"));
-        Assert.False(await FilteredEchoServer.EchoesAsync(again));
-        using var other = await server.ConnectAsync(IPAddress.Parse("203.0.113.2"));
-        Assert.True(await FilteredEchoServer.EchoesAsync(other));
+        using var first = await server.ConnectAdmittedAsync(IPAddress.Parse("203.0.113.1"));
+        Assert.True(first is not null);
+        using var again = await server.ConnectAdmittedAsync(IPAddress.Parse("203.0.113.1"));
+        Assert.True(again is null);
+        using var other = await server.ConnectAdmittedAsync(IPAddress.Parse("203.0.113.2"));
+        Assert.True(other is not null);
     }
 
     [Fact]
@@ -132,20 +132,20 @@ public sealed class ConnectionFilterTests
         var offender = IPAddress.Parse("198.51.100.20");
 
         Assert.False(bans.RecordMalformedLine(offender));
-        using (var stillAdmitted = await server.ConnectAsync(offender))
+        using (var stillAdmitted = await server.ConnectAdmittedAsync(offender))
         {
-            Assert.True(await FilteredEchoServer.EchoesAsync(stillAdmitted));
+            Assert.True(stillAdmitted is not null);
         }
 
         Assert.True(bans.RecordMalformedLine(offender));
-        using (var refused = await server.ConnectAsync(offender))
+        using (var refused = await server.ConnectAdmittedAsync(offender))
         {
-            Assert.False(await FilteredEchoServer.EchoesAsync(refused));
+            Assert.True(refused is null);
         }
 
-        using (var bystander = await server.ConnectAsync(IPAddress.Parse("198.51.100.21")))
+        using (var bystander = await server.ConnectAdmittedAsync(IPAddress.Parse("198.51.100.21")))
         {
-            Assert.True(await FilteredEchoServer.EchoesAsync(bystander));
+            Assert.True(bystander is not null);
         }
 
         Assert.Equal(1, server.Rejected(RejectionReasons.Banned));
@@ -153,8 +153,8 @@ public sealed class ConnectionFilterTests
         Assert.Contains("198.51.100.20", await File.ReadAllTextAsync(Path.Combine(server.DataPath, FileBanStore.FileName)), StringComparison.Ordinal);
 
         Assert.True(bans.Lift(offender));
-        using var admittedAgain = await server.ConnectAsync(offender);
-        Assert.True(await FilteredEchoServer.EchoesAsync(admittedAgain));
+        using var admittedAgain = await server.ConnectAdmittedAsync(offender);
+        Assert.True(admittedAgain is not null);
     }
 
     [Fact]
@@ -175,8 +175,8 @@ public sealed class ConnectionFilterTests
             }
 
             await using var after = await FilteredEchoServer.StartAsync(settings, proxyHeaders: true);
-            using var refused = await after.ConnectAsync(IPAddress.Parse("198.51.100.30"));
-            Assert.False(await FilteredEchoServer.EchoesAsync(refused));
+            using var refused = await after.ConnectAdmittedAsync(IPAddress.Parse("198.51.100.30"));
+            Assert.True(refused is null);
             Assert.Equal(1, after.Rejected(RejectionReasons.Banned));
         }
         finally

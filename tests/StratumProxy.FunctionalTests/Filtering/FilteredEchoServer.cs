@@ -92,22 +92,42 @@ internal sealed class FilteredEchoServer : IAsyncDisposable
     public double Rejected(string reason) =>
         Services.GetRequiredService<FilterMetrics>().RejectedConnections.WithLabels(Listener, reason).Value;
 
-    /// <summary>Connects; with <paramref name="source"/>, first sends a PROXY v1 header presenting that address.</summary>
-    public async Task<TcpClient> ConnectAsync(IPAddress? source = null)
+    /// <summary>
+    /// Connects (with <paramref name="source"/>, first sending a PROXY v1 header presenting that address) and sends a
+    /// line: the open connection when it comes back (admitted), null when the server closed the connection instead.
+    /// A refusal can surface at any step: under load the server's reset may beat the client's own connect completion.
+    /// </summary>
+    public async Task<TcpClient?> ConnectAdmittedAsync(IPAddress? source = null)
     {
         var client = new TcpClient(AddressFamily.InterNetwork);
-        await client.ConnectAsync(IPAddress.Loopback, Port);
-        if (source is not null)
+        try
         {
-            var header = new ArrayBufferWriter<byte>();
-            ProxyProtocolWriter.WriteV1(header, new IPEndPoint(source, 40000), new IPEndPoint(IPAddress.Parse("192.0.2.1"), Port));
-            await client.GetStream().WriteAsync(header.WrittenMemory);
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await client.ConnectAsync(IPAddress.Loopback, Port, deadline.Token);
+            if (source is not null)
+            {
+                var header = new ArrayBufferWriter<byte>();
+                ProxyProtocolWriter.WriteV1(header, new IPEndPoint(source, 40000), new IPEndPoint(IPAddress.Parse("192.0.2.1"), Port));
+                await client.GetStream().WriteAsync(header.WrittenMemory, deadline.Token);
+            }
+
+            if (await EchoesAsync(client))
+            {
+                return client;
+            }
+        }
+        catch (SocketException)
+        {
+        }
+        catch (IOException)
+        {
         }
 
-        return client;
+        client.Dispose();
+        return null;
     }
 
-    /// <summary>True when the line comes back (the connection was admitted), false when the server closed it.</summary>
+    /// <summary>True when the line comes back (the connection is still admitted), false when the server closed it.</summary>
     public static async Task<bool> EchoesAsync(TcpClient client)
     {
         var stream = client.GetStream();

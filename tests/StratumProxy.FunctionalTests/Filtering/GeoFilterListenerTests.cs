@@ -23,17 +23,17 @@ public sealed class GeoFilterListenerTests
             [Geo + "DenyCountries:0"] = "US",
         }, proxyHeaders: true);
 
-        using var american = await server.ConnectAsync(GooglePublicDns);
-        Assert.False(await FilteredEchoServer.EchoesAsync(american));
-        using var americanOverIPv6 = await server.ConnectAsync(IPAddress.Parse("2001:4860:4860::8888"));
-        Assert.False(await FilteredEchoServer.EchoesAsync(americanOverIPv6));
+        using var american = await server.ConnectAdmittedAsync(GooglePublicDns);
+        Assert.True(american is null);
+        using var americanOverIPv6 = await server.ConnectAdmittedAsync(IPAddress.Parse("2001:4860:4860::8888"));
+        Assert.True(americanOverIPv6 is null);
         Assert.Equal(2, server.Rejected(RejectionReasons.Geo));
 
         var cloudflareCountry = server.Lookup(CloudflareDns);
         Assert.NotNull(cloudflareCountry);
         Assert.NotEqual("US", cloudflareCountry);
-        using var other = await server.ConnectAsync(CloudflareDns);
-        Assert.True(await FilteredEchoServer.EchoesAsync(other), $"1.1.1.1 is {cloudflareCountry} in the database, not denied");
+        using var other = await server.ConnectAdmittedAsync(CloudflareDns);
+        Assert.True(other is not null, $"1.1.1.1 is {cloudflareCountry} in the database, not denied");
     }
 
     [RealCountryDatabaseFact]
@@ -46,14 +46,14 @@ public sealed class GeoFilterListenerTests
             [Geo + "Unknown"] = "Deny",
         }, proxyHeaders: true);
 
-        using var american = await server.ConnectAsync(GooglePublicDns);
-        Assert.True(await FilteredEchoServer.EchoesAsync(american));
-        using var other = await server.ConnectAsync(CloudflareDns);
-        Assert.False(await FilteredEchoServer.EchoesAsync(other));
-        using var mapped = await server.ConnectAsync(GooglePublicDns.MapToIPv6());
-        Assert.True(await FilteredEchoServer.EchoesAsync(mapped), "an IPv4-mapped address is looked up as IPv4");
-        using var loopback = await server.ConnectAsync(IPAddress.Loopback);
-        Assert.False(await FilteredEchoServer.EchoesAsync(loopback), "loopback is unknown and unknown is denied");
+        using var american = await server.ConnectAdmittedAsync(GooglePublicDns);
+        Assert.True(american is not null);
+        using var other = await server.ConnectAdmittedAsync(CloudflareDns);
+        Assert.True(other is null);
+        using var mapped = await server.ConnectAdmittedAsync(GooglePublicDns.MapToIPv6());
+        Assert.True(mapped is not null, "an IPv4-mapped address is looked up as IPv4");
+        using var loopback = await server.ConnectAdmittedAsync(IPAddress.Loopback);
+        Assert.True(loopback is null, "loopback is unknown and unknown is denied");
         Assert.Equal(2, server.Rejected(RejectionReasons.Geo));
     }
 
@@ -66,7 +66,7 @@ public sealed class GeoFilterListenerTests
             ["Proxy:Listeners:other:Geo:DenyCountries:0"] = "US",
         }, proxyHeaders: true);
 
-        using var american = await server.ConnectAsync(GooglePublicDns);
-        Assert.True(await FilteredEchoServer.EchoesAsync(american));
+        using var american = await server.ConnectAdmittedAsync(GooglePublicDns);
+        Assert.True(american is not null);
     }
 }

@@ -247,7 +247,10 @@ public sealed class ForwardingTests
     [Fact]
     public async Task No_reachable_destination_closes_the_miner_and_counts_no_destination()
     {
-        var dead = new IPEndPoint(IPAddress.Loopback, ReserveClosedPort());
+        // A socket bound but not listening holds the port for the whole test: connects to it are refused.
+        using var holder = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var dead = (IPEndPoint)holder.LocalEndPoint!;
         await using var proxy = await ProxyTestHost.StartAsync(ProxyTestHost.SingleListener(dead));
         await using var miner = await TestMiner.ConnectAsync(proxy.Listener("main"));
         Assert.True(await miner.WaitForCloseAsync(TimeSpan.FromSeconds(15)));
@@ -294,13 +297,4 @@ public sealed class ForwardingTests
 
     private static EndPoint GetLocalEndPoint(TestMiner miner) =>
         ((System.Net.Sockets.NetworkStream)miner.Stream).Socket.LocalEndPoint!;
-
-    private static int ReserveClosedPort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }

@@ -1,0 +1,13 @@
+namespace StratumPool.Daemon;
+
+public sealed partial class DaemonClient
+{
+    [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "Daemon {Url} did not answer {Method}: {Reason}")]
+    private static partial void LogDaemonUnreachable(ILogger logger, string url, string method, string reason);
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Failed over to daemon {Url} for {Method}")]
+    private static partial void LogFailedOver(ILogger logger, string url, string method);
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Debug, Message = "Daemon error on {Method}: {Code} {Message}")]
+    private static partial void LogRpcError(ILogger logger, string method, int code, string message);
+}
