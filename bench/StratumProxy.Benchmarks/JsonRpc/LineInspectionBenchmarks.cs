@@ -1,0 +1,62 @@
+using System.Buffers;
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using StratumProxy.Stratum;
+
+namespace StratumProxy.Benchmarks.JsonRpc;
+
+/// <summary>
+/// JSON inspection of one forwarded line with <see cref="System.Text.Json.Utf8JsonReader"/>: which method, which id,
+/// and for a submit the worker name. Target: 0 B allocated per line.
+/// </summary>
+/// <remarks>
+/// <see cref="ReaderInspection"/> is a minimal reference pass (method, id, worker); the <c>Proxy*</c> rows run the
+/// proxy's own <see cref="StratumMessageInspector"/> on the same bytes, which also validates the whole line and reads
+/// result and error, so both appear in one table.
+/// </remarks>
+[MemoryDiagnoser]
+public class LineInspectionBenchmarks
+{
+    private byte[] _submit = [];
+    private byte[] _notify = [];
+    private ReadOnlySequence<byte> _submitSplit;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _submit = Encoding.ASCII.GetBytes(SampleLines.Submit);
+        _notify = Encoding.ASCII.GetBytes(SampleLines.Notify);
+        _submitSplit = BufferSegment.Split(_submit, 61);
+    }
+
+    [Benchmark(Description = "submit: method, id, worker")]
+    public LineSummary Submit() => ReaderInspection.Inspect(new ReadOnlySequence<byte>(_submit));
+
+    [Benchmark(Description = "submit split in 61-byte segments")]
+    public LineSummary SubmitSplit() => ReaderInspection.Inspect(_submitSplit);
+
+    [Benchmark(Description = "notify: method, id")]
+    public LineSummary Notify() => ReaderInspection.Inspect(new ReadOnlySequence<byte>(_notify));
+
+    [Benchmark(Description = "proxy inspector: submit")]
+    public StratumMessage ProxySubmit() => InspectWithProxy(new ReadOnlySequence<byte>(_submit));
+
+    [Benchmark(Description = "proxy inspector: submit, 61-byte segments")]
+    public StratumMessage ProxySubmitSplit() => InspectWithProxy(_submitSplit);
+
+    [Benchmark(Description = "proxy inspector: notify")]
+    public StratumMessage ProxyNotify() => InspectWithProxy(new ReadOnlySequence<byte>(_notify));
+
+    [Benchmark(Description = "proxy: notify job id (string, as the session keeps it)")]
+    public string? ProxyNotifyJobId() => StratumMessageInspector.ReadParamString(new ReadOnlySequence<byte>(_notify), 0);
+
+    private static StratumMessage InspectWithProxy(in ReadOnlySequence<byte> line)
+    {
+        if (!StratumMessageInspector.TryInspect(line, out var message))
+        {
+            throw new InvalidOperationException("sample line rejected by the proxy's inspector");
+        }
+
+        return message;
+    }
+}

@@ -1,0 +1,19 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Running;
+
+namespace StratumProxy.Benchmarks;
+
+/// <summary>
+/// Hot-path micro-benchmarks. All: <c>dotnet run -c Release --project bench/StratumProxy.Benchmarks -- --filter '*'</c>;
+/// one class: <c>--filter '*LineFraming*'</c>. See bench/README.md.
+/// </summary>
+public static class BenchmarkEntryPoint
+{
+    public static void Main(string[] args)
+    {
+        // The generated runner project rebuilds the proxy and pool; on a busy 2-core machine that outlasts the
+        // default two minutes.
+        var config = ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(10));
+        BenchmarkSwitcher.FromAssembly(typeof(BenchmarkEntryPoint).Assembly).Run(args, config);
+    }
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Profiles our proxy alone. Needs bench/run.sh to have built the tools and the proxy once.
+#   bench/profile.sh [--mode submit] [--inline 0|1] [--seconds 8] [--conns 50] [--port-base 17500]
+#     runtime counters under the submit loop: allocations, GCs, thread-pool work items per round trip
+#     (dotnet tool install -g dotnet-counters)
+#   bench/profile.sh --mode idle [--conns 9800]
+#     heap of N idle miners by type, to see what a session keeps (dotnet tool install -g dotnet-gcdump)
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(dirname "$HERE")"
+BUILD="$HERE/build"
+INLINE=1
+SECONDS_TO_RUN=8
+CONNS=""
+PORT_BASE=17500
+MODE=submit
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --inline) INLINE="$2"; shift 2 ;;
+        --mode) MODE="$2"; shift 2 ;;
+        --seconds) SECONDS_TO_RUN="$2"; shift 2 ;;
+        --conns) CONNS="$2"; shift 2 ;;
+        --port-base) PORT_BASE="$2"; shift 2 ;;
+        *) echo "usage: bench/profile.sh [--inline 0|1] [--seconds N] [--conns N] [--port-base N]" >&2; exit 2 ;;
+    esac
+done
+if [[ $MODE == idle ]]; then CONNS="${CONNS:-9800}"; TOOL=dotnet-gcdump; else CONNS="${CONNS:-50}"; TOOL=dotnet-counters; fi
+TOOL_PATH="$(command -v "$TOOL" || echo "$HOME/.dotnet/tools/$TOOL")"
+[[ -x "$TOOL_PATH" ]] || { echo "$TOOL not found: dotnet tool install -g $TOOL" >&2; exit 1; }
+COUNTERS="$TOOL_PATH"
+ulimit -n "$(ulimit -Hn)"
+[[ -x "$BUILD/loadgen" ]] || { echo "run bench/run.sh once first (builds bench/build/)" >&2; exit 1; }
+DLL="$ROOT/src/StratumProxy/bin/Release/net10.0/StratumProxy.dll"
+[[ -f "$DLL" ]] || { echo "build the proxy first: dotnet build -c Release src/StratumProxy" >&2; exit 1; }
+
+OUT="$HERE/out/profile-$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$OUT"
+BACKEND_PORT=$((PORT_BASE + 1)); CONTROL_PORT=$((PORT_BASE + 2)); PLAIN_PORT=$((PORT_BASE + 10)); MGMT_PORT=$((PORT_BASE + 12))
+cat > "$OUT/ours.json" <<EOF
+{
+  "Logging": { "LogLevel": { "Default": "Warning" } },
+  "Proxy": {
+    "Listeners": { "bench": { "Endpoint": "127.0.0.1:$PLAIN_PORT", "Cluster": "backend" } },
+    "Clusters": { "backend": { "LoadBalancingPolicy": "LeastConnections",
+                               "Destinations": { "backend": { "Address": "127.0.0.1:$BACKEND_PORT" } } } },
+    "Management": { "Endpoint": "127.0.0.1:$MGMT_PORT" }
+  },
+  "Pool": { "Enabled": false }
+}
+EOF
+
+PIDS=()
+trap 'for p in "${PIDS[@]:-}"; do [[ -n "$p" ]] && kill "$p" 2>/dev/null; done' EXIT
+wait_port() { local d=$((SECONDS + $2)); while (( SECONDS < d )); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+"$BUILD/backend" --port "$BACKEND_PORT" --control-port "$CONTROL_PORT" > "$OUT/backend.out" 2>&1 & PIDS+=($!)
+wait_port "$BACKEND_PORT" 10
+env_args=()
+[[ $INLINE == 1 ]] && env_args=(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1)
+(cd "$ROOT" && exec env "${env_args[@]}" dotnet "$DLL" --config "$OUT/ours.json") > "$OUT/proxy.out" 2>&1 &
+PROXY=$!; PIDS+=("$PROXY")
+wait_port "$PLAIN_PORT" 60 || { echo "proxy did not start, see $OUT/proxy.out" >&2; exit 1; }
+if [[ $MODE == idle ]]; then
+    base=$(awk '/^VmRSS:/ {print $2}' "/proc/$PROXY/status")
+    "$BUILD/loadgen" idle --port "$PLAIN_PORT" --conns "$CONNS" --hold 120 --timeout 200 > "$OUT/loadgen.out" 2>&1 &
+    LG=$!; PIDS+=("$LG")
+    for _ in $(seq 1 1200); do grep -q '^STAGE' "$OUT/loadgen.out" && break; sleep 0.1; done
+    sleep 1
+    rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$PROXY/status")
+    cat "$OUT/loadgen.out"
+    echo "RSS $base -> $rss KiB: $(awk -v a="$rss" -v b="$base" -v n="$CONNS" 'BEGIN {printf "%.2f", (a-b)/n}') KiB per miner"
+    timeout 120 "$TOOL_PATH" collect -p "$PROXY" -o "$OUT/idle.gcdump" > "$OUT/gcdump.log" 2>&1
+    timeout 60 "$TOOL_PATH" report "$OUT/idle.gcdump" > "$OUT/gcdump-report.txt" 2>&1
+    echo "heap by type (top 40): $OUT/gcdump-report.txt"
+    head -45 "$OUT/gcdump-report.txt"
+    exit 0
+fi
+
+# Past the JIT first: tiered compilation and PGO re-JIT take the first seconds under load.
+for i in 1 2 3 4 5; do "$BUILD/loadgen" submit --port "$PLAIN_PORT" --conns "$CONNS" --warmup 0 --duration 2 --timeout 20 > /dev/null 2>&1 || true; done
+
+timeout $((SECONDS_TO_RUN + 30)) "$COUNTERS" collect -p "$PROXY" --format csv -o "$OUT/counters.csv" \
+    --refresh-interval 1 --counters System.Runtime --duration "00:00:$(printf '%02d' $((SECONDS_TO_RUN + 2)))" > "$OUT/counters.log" 2>&1 &
+COLLECT=$!; PIDS+=("$COLLECT")
+sleep 1
+timeout $((SECONDS_TO_RUN + 20)) "$BUILD/loadgen" submit --port "$PLAIN_PORT" --conns "$CONNS" --warmup 0 \
+    --duration "$SECONDS_TO_RUN" --pids "$PROXY" --timeout $((SECONDS_TO_RUN + 15)) | tee "$OUT/loadgen.out"
+wait "$COLLECT" || true
+REQUESTS=$(grep -o 'requests=[0-9]*' "$OUT/loadgen.out" | cut -d= -f2)
+echo "counters: $OUT/counters.csv; per round trip (rates summed over the busy seconds ÷ requests):"
+# Rate counters report per-interval deltas; sum them over the run and divide by the requests in the window.
+awk -F, -v req="${REQUESTS:-0}" 'NR > 1 && ($5 == "Rate" || $4 ~ /Rate/) { sum[$3] += $NF } END {
+    for (k in sum) if (k ~ /alloc|gc.collections|work_item|lock.contentions|exception/) printf "  %-60s %.3f\n", k, (req > 0 ? sum[k] / req : 0) }' "$OUT/counters.csv" | sort
