@@ -96,7 +96,19 @@ public static class ProxyHost
         var state = services.GetRequiredService<ProxyConfigState>();
         var clusters = services.GetRequiredService<ClusterRegistry>();
         clusters.Apply(state.Current);
-        state.Changed += (_, next) => clusters.Apply(next);
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ProxyHost));
+        state.Changed += (_, next) =>
+        {
+            try
+            {
+                clusters.Apply(next);
+            }
+            catch (RoutingConfigurationException ex)
+            {
+                // The routing layer refuses the edit as a whole; the clusters in force keep running.
+                logger.LogError(ex, "Routing configuration rejected on reload; the running clusters stay.");
+            }
+        };
     }
 
     private static void ListenManagement(KestrelServerOptions kestrel, ManagementOptions management, ListenerEndpoints endpoints)

@@ -15,7 +15,18 @@ public sealed class DestinationSocketFactory(DestinationSocketOptions options)
         SocketException? last = null;
         foreach (var ip in addresses)
         {
-            var socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            Socket socket;
+            try
+            {
+                // Out of descriptors is a failed attempt like any other, counted and retried, not a crash.
+                socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            }
+            catch (SocketException e)
+            {
+                last = e;
+                continue;
+            }
+
             try
             {
                 Configure(socket);

@@ -7,13 +7,14 @@ namespace StratumProxy.Stratum;
 /// </summary>
 public sealed class PendingRequests
 {
-    private readonly (long Id, StratumMethod Method)[] _items;
+    private readonly int _capacity;
+    private (long Id, StratumMethod Method)[] _items = [];
     private int _head;
     private int _count;
 
     public PendingRequests(int capacity = 64)
     {
-        _items = new (long, StratumMethod)[capacity];
+        _capacity = capacity;
     }
 
     public int Count => _count;
@@ -22,6 +23,19 @@ public sealed class PendingRequests
     public StratumMethod Add(long id, StratumMethod method)
     {
         var dropped = StratumMethod.None;
+        if (_count == _items.Length && _items.Length < _capacity)
+        {
+            // Idle miners hold no queue; it grows with the requests in flight, up to the capacity.
+            var grown = new (long, StratumMethod)[Math.Min(_capacity, Math.Max(4, _items.Length * 2))];
+            for (var i = 0; i < _count; i++)
+            {
+                grown[i] = _items[(_head + i) % _items.Length];
+            }
+
+            _items = grown;
+            _head = 0;
+        }
+
         if (_count == _items.Length)
         {
             dropped = _items[_head].Method;

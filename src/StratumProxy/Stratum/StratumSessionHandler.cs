@@ -83,11 +83,8 @@ public sealed partial class StratumSessionHandler
                 }
             }
 
-            using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(client.ConnectionClosed))
-            {
-                connectTimeout.CancelAfter(cluster.ConnectTimeout);
-                lease = await _connector.ConnectAsync(listener.Cluster, clientEndPoint.Address, worker, connectTimeout.Token);
-            }
+            // The connector keeps the cluster's ConnectTimeout budget itself; this token only says the miner left.
+            lease = await _connector.ConnectAsync(listener.Cluster, clientEndPoint.Address, worker, client.ConnectionClosed);
 
             if (lease is null)
             {
@@ -153,59 +150,86 @@ public sealed partial class StratumSessionHandler
     private async Task<string?> WaitForWorkerAsync(ProxySession session, PipeReader input, LimitsOptions limits, ClusterOptions cluster)
     {
         // Worker routing needs mining.authorize, but miners that wait for their subscribe answer first would wait
-        // forever: after a short quiet period the session falls back to the client address.
-        using var wait = new CancellationTokenSource();
-        wait.CancelAfter(cluster.WorkerRoutingWait < limits.HandshakeTimeout ? cluster.WorkerRoutingWait : limits.HandshakeTimeout);
+        // forever: after a short quiet period the session falls back to the client address. The wait ends with
+        // CancelPendingRead, which hands back the buffer so it can be left unexamined for the forwarding loop.
+        var wait = cluster.WorkerRoutingWait < limits.HandshakeTimeout ? cluster.WorkerRoutingWait : limits.HandshakeTimeout;
+        var deadline = _time.GetTimestamp() + (long)(wait.TotalSeconds * _time.TimestampFrequency);
         var cap = Math.Max(limits.MaxLineBytes, 4096) * 4;
-        try
+        while (true)
         {
-            while (true)
+            var remaining = TimeSpan.FromSeconds((deadline - _time.GetTimestamp()) / (double)_time.TimestampFrequency);
+            var read = input.ReadAsync();
+            ReadResult result;
+            if (read.IsCompleted || remaining <= TimeSpan.Zero)
             {
-                var result = await input.ReadAsync(wait.Token);
-                var buffer = result.Buffer;
-                var scan = buffer;
-                LineReadStatus status;
-                while ((status = StratumLineReader.TryReadLine(ref scan, limits.MaxLineBytes, out var line)) == LineReadStatus.Line)
+                if (!read.IsCompleted)
                 {
-                    if (line.IsEmpty)
-                    {
-                        continue;
-                    }
-
-                    if (!StratumMessageInspector.TryInspect(line, out var message))
-                    {
-                        input.AdvanceTo(buffer.Start, buffer.End);
-                        CloseMalformed(session, CloseReasons.InvalidJson);
-                        return null;
-                    }
-
-                    session.HandshakeComplete = true;
-                    if (message.Method == StratumMethod.Authorize)
-                    {
-                        // Decided: leave every byte unexamined so the forwarder's first read returns them at once.
-                        input.AdvanceTo(buffer.Start);
-                        return StratumMessageInspector.ReadParamString(line, 0);
-                    }
+                    input.CancelPendingRead();
                 }
 
-                input.AdvanceTo(buffer.Start, buffer.End);
-                if (status == LineReadStatus.TooLong || buffer.Length > cap)
+                result = await read;
+            }
+            else
+            {
+                var pending = read.AsTask();
+                using var timer = new CancellationTokenSource(remaining, _time);
+                var finished = await Task.WhenAny(pending, Task.Delay(Timeout.InfiniteTimeSpan, timer.Token).ContinueWith(static _ => { }, TaskScheduler.Default));
+                if (finished != pending)
                 {
-                    CloseMalformed(session, CloseReasons.LineTooLong);
+                    input.CancelPendingRead();
+                }
+
+                result = await pending;
+            }
+
+            var buffer = result.Buffer;
+            var scan = buffer;
+            LineReadStatus status;
+            while ((status = StratumLineReader.TryReadLine(ref scan, limits.MaxLineBytes, out var line)) == LineReadStatus.Line)
+            {
+                if (line.IsEmpty)
+                {
+                    continue;
+                }
+
+                if (!StratumMessageInspector.TryInspect(line, out var message))
+                {
+                    input.AdvanceTo(buffer.Start);
+                    CloseMalformed(session, CloseReasons.InvalidJson);
                     return null;
                 }
 
-                if (result.IsCompleted)
+                session.HandshakeComplete = true;
+                if (message.Method == StratumMethod.Authorize)
                 {
-                    session.Abort(CloseReasons.ClientClosed);
-                    return null;
+                    // Nothing consumed and nothing examined: the forwarding loop starts from the first byte.
+                    input.AdvanceTo(buffer.Start);
+                    return StratumMessageInspector.ReadParamString(line, 0);
                 }
             }
-        }
-        catch (OperationCanceledException)
-        {
-            LogWorkerRoutingFallback(_logger, session.Id);
-            return null;
+
+            if (status == LineReadStatus.TooLong || buffer.Length > cap)
+            {
+                input.AdvanceTo(buffer.Start);
+                CloseMalformed(session, CloseReasons.LineTooLong);
+                return null;
+            }
+
+            if (result.IsCompleted)
+            {
+                input.AdvanceTo(buffer.Start);
+                session.Abort(CloseReasons.ClientClosed);
+                return null;
+            }
+
+            if (result.IsCanceled)
+            {
+                input.AdvanceTo(buffer.Start);
+                LogWorkerRoutingFallback(_logger, session.Id);
+                return null;
+            }
+
+            input.AdvanceTo(buffer.Start, buffer.End);
         }
     }
 
@@ -321,7 +345,8 @@ public sealed partial class StratumSessionHandler
                     }
                 }
 
-                if (result.IsCompleted || result.IsCanceled)
+                // A canceled read is left over from the worker-routing wait, not an end of stream.
+                if (result.IsCompleted)
                 {
                     await output.CompleteAsync();
                     return fromClient ? CloseReasons.ClientClosed : CloseReasons.DestinationClosed;

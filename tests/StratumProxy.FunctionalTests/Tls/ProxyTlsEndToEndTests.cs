@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using StratumProxy.Configuration;
 using StratumProxy.FunctionalTests.Infrastructure;
+using StratumProxy.Tls;
 
 namespace StratumProxy.FunctionalTests.Tls;
 
