@@ -74,9 +74,10 @@ public sealed partial class StratumSessionHandler
         try
         {
             string? worker = null;
+            byte[]? replay = null;
             if (cluster.HashKey == HashKeyKind.Worker)
             {
-                worker = await WaitForWorkerAsync(session, client.Transport.Input, options.Limits, cluster);
+                (worker, replay) = await WaitForWorkerAsync(session, client.Transport.Input, options.Limits, cluster);
                 if (session.CloseReason is not null)
                 {
                     return;
@@ -110,6 +111,11 @@ public sealed partial class StratumSessionHandler
                 if (cluster.ProxyProtocol != ProxyProtocolVersion.None)
                 {
                     await WriteProxyHeaderAsync(client, clientEndPoint, upstream.Transport.Output, cluster.ProxyProtocol);
+                }
+
+                if (replay is { Length: > 0 })
+                {
+                    await ReplayAsync(session, replay, upstream.Transport.Output);
                 }
 
                 await ForwardAsync(session, client, upstream, options.Limits.MaxLineBytes);
@@ -147,11 +153,11 @@ public sealed partial class StratumSessionHandler
         }
     }
 
-    private async Task<string?> WaitForWorkerAsync(ProxySession session, PipeReader input, LimitsOptions limits, ClusterOptions cluster)
+    private async Task<(string? Worker, byte[]? Replay)> WaitForWorkerAsync(ProxySession session, PipeReader input, LimitsOptions limits, ClusterOptions cluster)
     {
         // Worker routing needs mining.authorize, but miners that wait for their subscribe answer first would wait
         // forever: after a short quiet period the session falls back to the client address. The wait ends with
-        // CancelPendingRead, which hands back the buffer so it can be left unexamined for the forwarding loop.
+        // CancelPendingRead; the complete lines read so far are taken out of the pipe and replayed to the destination.
         var wait = cluster.WorkerRoutingWait < limits.HandshakeTimeout ? cluster.WorkerRoutingWait : limits.HandshakeTimeout;
         var deadline = _time.GetTimestamp() + (long)(wait.TotalSeconds * _time.TimestampFrequency);
         var cap = Math.Max(limits.MaxLineBytes, 4096) * 4;
@@ -196,7 +202,7 @@ public sealed partial class StratumSessionHandler
                 {
                     input.AdvanceTo(buffer.Start);
                     CloseMalformed(session, CloseReasons.InvalidJson);
-                    return null;
+                    return (null, null);
                 }
 
                 session.HandshakeComplete = true;
@@ -204,7 +210,7 @@ public sealed partial class StratumSessionHandler
                 {
                     // Nothing consumed and nothing examined: the forwarding loop starts from the first byte.
                     input.AdvanceTo(buffer.Start);
-                    return StratumMessageInspector.ReadParamString(line, 0);
+                    return (StratumMessageInspector.ReadParamString(line, 0), null);
                 }
             }
 
@@ -212,21 +218,24 @@ public sealed partial class StratumSessionHandler
             {
                 input.AdvanceTo(buffer.Start);
                 CloseMalformed(session, CloseReasons.LineTooLong);
-                return null;
+                return (null, null);
             }
 
             if (result.IsCompleted)
             {
                 input.AdvanceTo(buffer.Start);
                 session.Abort(CloseReasons.ClientClosed);
-                return null;
+                return (null, null);
             }
 
             if (result.IsCanceled)
             {
-                input.AdvanceTo(buffer.Start);
+                // Complete lines leave the pipe for the replay; a partial line stays, examined, until the rest arrives.
+                var complete = buffer.Slice(buffer.Start, scan.Start);
+                var replay = complete.ToArray();
+                input.AdvanceTo(scan.Start, buffer.End);
                 LogWorkerRoutingFallback(_logger, session.Id);
-                return null;
+                return (null, replay);
             }
 
             input.AdvanceTo(buffer.Start, buffer.End);
@@ -247,6 +256,20 @@ public sealed partial class StratumSessionHandler
             ProxyProtocolWriter.WriteV2(output, source, destination);
         }
 
+        await output.FlushAsync();
+    }
+
+    /// <summary>Sends the lines read while waiting for the worker, after the session model has seen them.</summary>
+    private async ValueTask ReplayAsync(ProxySession session, byte[] replay, PipeWriter output)
+    {
+        var remaining = new ReadOnlySequence<byte>(replay);
+        while (StratumLineReader.TryReadLine(ref remaining, int.MaxValue, out var line) == LineReadStatus.Line)
+        {
+            OnClientLine(session, line);
+        }
+
+        output.Write(replay);
+        session.BytesFromClient += replay.Length;
         await output.FlushAsync();
     }
 

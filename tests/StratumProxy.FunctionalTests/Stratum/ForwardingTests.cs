@@ -69,6 +69,37 @@ public sealed class ForwardingTests
     }
 
     [Fact]
+    public async Task Worker_routing_falls_back_to_the_address_for_a_miner_that_waits_for_its_subscribe_answer()
+    {
+        await using var backend = new RecordingBackend();
+        var config = ProxyTestHost.SingleListener(backend.EndPoint);
+        config["Clusters"]!["pool"]!["LoadBalancingPolicy"] = "Hash";
+        config["Clusters"]!["pool"]!["HashKey"] = "Worker";
+        config["Clusters"]!["pool"]!["WorkerRoutingWait"] = "00:00:00.500";
+        await using var proxy = await ProxyTestHost.StartAsync(config);
+        await using var miner = await TestMiner.ConnectAsync(proxy.Listener("main"));
+
+        // Like cpuminer: subscribe, then nothing until the answer comes.
+        await miner.SendAsync(Subscribe);
+        string? first;
+        try
+        {
+            first = await miner.ReadLineAsync();
+        }
+        catch (OperationCanceledException)
+        {
+            first = null;
+        }
+
+        Assert.True(first is not null && first.Contains("\"08000002\"", StringComparison.Ordinal), $"got '{first}', backend saw {backend.Connections.Count} connection(s), {backend.Connections.Sum(c => c.Received.Length)} bytes");
+        await miner.SendAsync(Authorize);
+        Assert.Contains("\"result\":true", await miner.ReadLineAsync());
+
+        var connection = await backend.WaitForConnectionAsync();
+        Assert.Equal(Subscribe + "\n" + Authorize + "\n", Encoding.UTF8.GetString(connection.Received));
+    }
+
+    [Fact]
     public async Task Difficulty_and_job_from_the_pool_are_tracked()
     {
         await using var backend = new RecordingBackend();
