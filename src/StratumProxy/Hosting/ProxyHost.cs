@@ -44,6 +44,22 @@ public static class ProxyHost
             // Forwarding is all asynchronous and never blocks, so completions may run inline on the socket
             // thread; this saves the thread-pool hop that dominates a proxy's cost per line.
             sockets.UnsafePreferInlineScheduling = true;
+
+            // Accepted sockets inherit SO_KEEPALIVE and its timers from the listening socket on Linux, so a
+            // miner that vanished without a FIN is noticed even when the idle timeout is long.
+            sockets.CreateBoundListenSocket = endPoint =>
+            {
+                var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endPoint);
+                if (endPoint is IPEndPoint)
+                {
+                    socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.KeepAlive, true);
+                    socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveTime, 60);
+                    socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveInterval, 10);
+                    socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveRetryCount, 3);
+                }
+
+                return socket;
+            };
         });
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

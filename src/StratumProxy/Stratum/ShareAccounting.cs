@@ -41,7 +41,9 @@ public sealed class ShareAccounting
         if (accepted)
         {
             Interlocked.Increment(ref session.SharesAccepted);
-            _hashrate.Record(session.Cluster, session.Destination ?? "", session.Difficulty);
+            var destination = session.Destination ?? "";
+            _hashrate.Record(session.Cluster, destination, session.Difficulty);
+            _metrics.DestinationHashrate.WithLabels(session.Cluster, destination).Set(_hashrate.Estimate(session.Cluster, destination));
         }
         else
         {

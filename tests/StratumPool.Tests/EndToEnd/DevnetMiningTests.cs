@@ -20,8 +20,8 @@ public sealed class DevnetMiningTests
             ["Pool:Network"] = "Devnet",
             ["Pool:Devnet:Difficulty"] = "0.0005",
             ["Pool:Devnet:Endpoint"] = "127.0.0.1:0",
-            ["Pool:Difficulty:Initial"] = "0.00005",
-            ["Pool:Difficulty:VarDiff:MinDiff"] = "0.00001",
+            ["Pool:Difficulty:Initial"] = "0.000005",
+            ["Pool:Difficulty:VarDiff:MinDiff"] = "0.000001",
             ["Pool:Difficulty:VarDiff:TargetTime"] = "1",
             ["Pool:Difficulty:VarDiff:RetargetTime"] = "3600",
             ["Pool:BlockConfirmations"] = "1",
@@ -31,15 +31,16 @@ public sealed class DevnetMiningTests
         var startHeight = devnet.Chain.Tip.Height;
 
         await using var miner = await CpuStratumMiner.ConnectAsync(server.StratumEndPoint, "e2eminer.rig1");
-        Assert.Equal(0.00005, miner.Difficulty);
+        Assert.Equal(0.000005, miner.Difficulty);
 
         var accepted = 0;
         CpuStratumMiner.Found? block = null;
         uint extraNonce2 = 0;
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
 
-        // Bounded: at most 400 shares / 3 minutes / 40M hashes.
-        for (var i = 0; i < 400 && block is null && DateTime.UtcNow < deadline; i++)
+        // A share is a block one time in a hundred here, so a block comes with accepted shares below the block target.
+        // Bounded: at most 1 500 shares / 3 minutes / 150M hashes.
+        for (var i = 0; i < 1500 && block is null && DateTime.UtcNow < deadline; i++)
         {
             var found = miner.Mine(ref extraNonce2, 100_000);
             if (found is null)

@@ -39,7 +39,10 @@ public sealed class TlsListenerTests : IDisposable
             Assert.Equal("CN=a.pool.test", unknown.ServerCertificate.Subject);
         }
 
-        Assert.True(_env.TlsMetrics.HandshakeCount("success", "tls13") + _env.TlsMetrics.HandshakeCount("success", "tls12") >= 4);
+        await Eventually.UntilAsync(
+            () => _env.TlsMetrics.HandshakeCount("success", "tls13") + _env.TlsMetrics.HandshakeCount("success", "tls12") >= 4,
+            TimeSpan.FromSeconds(10),
+            "the four handshakes to be counted");
     }
 
     [Theory]
