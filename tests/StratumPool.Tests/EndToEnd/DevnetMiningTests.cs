@@ -108,7 +108,7 @@ public sealed class DevnetMiningTests
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
         Assert.Equal(accepted, reader.GetInt64(0));
-        Assert.Equal(0.00005, reader.GetDouble(1), 10);
+        Assert.Equal(0.000005, reader.GetDouble(1), 12);
         Assert.Equal("127.0.0.1", reader.GetString(2));
     }
 
