@@ -39,6 +39,18 @@ public static class ProxyConfigurationSources
             return inWorkingDirectory;
         }
 
+        // `dotnet run --project src/StratumProxy` starts in the project folder: use the repository's own file (so
+        // edits to it reload) and work from the repository root, where its relative paths (data/, .tools/) point.
+        for (var directory = new DirectoryInfo(Directory.GetCurrentDirectory()); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "appsettings.json");
+            if (File.Exists(candidate) && File.Exists(Path.Combine(directory.FullName, "Proxy.sln")))
+            {
+                Directory.SetCurrentDirectory(directory.FullName);
+                return candidate;
+            }
+        }
+
         return Path.Combine(AppContext.BaseDirectory, "appsettings.json");
     }
 
