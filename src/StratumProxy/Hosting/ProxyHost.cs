@@ -72,6 +72,7 @@ public static class ProxyHost
         configure?.Invoke(builder);
         var app = builder.Build();
         ApplyRouting(app.Services);
+        app.Services.GetRequiredService<StatusReportBuilder>(); // created now, so the reported uptime starts at start-up
         app.MapProxyManagement();
         return app;
     }
