@@ -1,15 +1,13 @@
 using System.Net;
+using StratumProxy.Routing.LoadBalancing;
 
 namespace StratumProxy.Configuration;
 
 /// <summary>Checks a whole <see cref="ProxyOptions"/> and collects every error, each naming its key.</summary>
 public static class ProxyOptionsValidator
 {
-    /// <summary>Load-balancing policy names the routing layer knows.</summary>
-    public static readonly IReadOnlySet<string> KnownPolicies = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-    {
-        "LeastConnections", "RoundRobin", "PowerOfTwoChoices", "Hash", "First",
-    };
+    /// <summary>The routing layer's own policies, so a name is valid exactly when routing can build it.</summary>
+    private static readonly LoadBalancingPolicyRegistry Policies = LoadBalancingPolicyRegistry.CreateDefault();
 
     private static readonly HashSet<string> KnownTlsProtocols = new(StringComparer.OrdinalIgnoreCase) { "Tls12", "Tls13" };
 
@@ -212,9 +210,9 @@ public static class ProxyOptionsValidator
 
     private static void ValidateCluster(string key, ClusterOptions cluster, List<string> errors)
     {
-        if (!KnownPolicies.Contains(cluster.LoadBalancingPolicy))
+        if (!Policies.TryGet(cluster.LoadBalancingPolicy, out _))
         {
-            errors.Add($"{key}:LoadBalancingPolicy: unknown policy '{cluster.LoadBalancingPolicy}' (use {string.Join(", ", KnownPolicies)}).");
+            errors.Add($"{key}:LoadBalancingPolicy: unknown policy '{cluster.LoadBalancingPolicy}' (use {string.Join(", ", Policies.Names)}).");
         }
 
         if (cluster.ConnectTimeout <= TimeSpan.Zero)
