@@ -1,4 +1,5 @@
 using System.Net;
+using StratumProxy.Routing;
 using StratumProxy.Routing.LoadBalancing;
 
 namespace StratumProxy.Configuration;
@@ -210,86 +211,11 @@ public static class ProxyOptionsValidator
 
     private static void ValidateCluster(string key, ClusterOptions cluster, List<string> errors)
     {
-        if (!Policies.TryGet(cluster.LoadBalancingPolicy, out _))
-        {
-            errors.Add($"{key}:LoadBalancingPolicy: unknown policy '{cluster.LoadBalancingPolicy}' (use {string.Join(", ", Policies.Names)}).");
-        }
-
-        if (cluster.ConnectTimeout <= TimeSpan.Zero)
-        {
-            errors.Add($"{key}:ConnectTimeout: must be positive.");
-        }
-
-        if (cluster.Destinations.Count == 0)
-        {
-            errors.Add($"{key}:Destinations: at least one destination is required.");
-        }
-
-        foreach (var (name, destination) in cluster.Destinations)
-        {
-            var destinationKey = $"{key}:Destinations:{name}";
-            if (!EndpointParser.TryParse(destination.Address, out var endPoint) || EndpointParser.PortOf(endPoint) == 0)
-            {
-                errors.Add($"{destinationKey}:Address: '{destination.Address}' is not a valid endpoint (host:port).");
-            }
-
-            if (destination.Weight < 1)
-            {
-                errors.Add($"{destinationKey}:Weight: must be at least 1 (was {destination.Weight}).");
-            }
-
-            if (destination.MaxConnections < 0)
-            {
-                errors.Add($"{destinationKey}:MaxConnections: must be 0 (unlimited) or more.");
-            }
-        }
-
+        // The routing layer's own checks, so an edit it could not build is refused before anything is applied.
+        RoutingOptionsValidator.Validate(key, cluster, Policies, errors);
         if (cluster.Destinations.Count > 0 && cluster.Destinations.Values.All(d => d.Backup))
         {
             errors.Add($"{key}:Destinations: at least one destination must not be a backup.");
-        }
-
-        var active = cluster.HealthCheck.Active;
-        if (active.Enabled)
-        {
-            if (active.Interval <= TimeSpan.Zero)
-            {
-                errors.Add($"{key}:HealthCheck:Active:Interval: must be positive.");
-            }
-
-            if (active.Timeout <= TimeSpan.Zero)
-            {
-                errors.Add($"{key}:HealthCheck:Active:Timeout: must be positive.");
-            }
-
-            if (active.UnhealthyThreshold < 1)
-            {
-                errors.Add($"{key}:HealthCheck:Active:UnhealthyThreshold: must be at least 1.");
-            }
-
-            if (active.HealthyThreshold < 1)
-            {
-                errors.Add($"{key}:HealthCheck:Active:HealthyThreshold: must be at least 1.");
-            }
-
-            if (active.ExpectJob && active.Probe != HealthProbeKind.Stratum)
-            {
-                errors.Add($"{key}:HealthCheck:Active:ExpectJob: needs \"Probe\": \"Stratum\".");
-            }
-        }
-
-        var passive = cluster.HealthCheck.Passive;
-        if (passive.Enabled)
-        {
-            if (passive.MaxFailures < 1)
-            {
-                errors.Add($"{key}:HealthCheck:Passive:MaxFailures: must be at least 1.");
-            }
-
-            if (passive.FailTimeout <= TimeSpan.Zero)
-            {
-                errors.Add($"{key}:HealthCheck:Passive:FailTimeout: must be positive.");
-            }
         }
     }
 
