@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using StratumPool.Jobs;
 
 namespace StratumPool.Shares;
@@ -7,19 +6,44 @@ namespace StratumPool.Shares;
 /// <summary>
 /// Merkle roots of one job by coinbase and extranonce1‖extranonce2 (at most 12 bytes). Shares that differ only in
 /// nonce, ntime or version bits then cost one header hash instead of the coinbase and branch hashes. Bounded.
+/// Striped dictionaries of structs under short locks: a new extranonce adds no node object.
 /// </summary>
-internal sealed class MerkleRootCache(int capacity)
+internal sealed class MerkleRootCache
 {
     public const int DefaultCapacity = 65_536;
 
-    private readonly ConcurrentDictionary<Key, Root> _roots = new();
+    private const int StripeCount = 16;
+
+    private readonly Dictionary<Key, Root>[] _stripes;
+    private readonly int _capacity;
     private int _count;
+
+    public MerkleRootCache(int capacity)
+    {
+        _capacity = capacity;
+        _stripes = new Dictionary<Key, Root>[StripeCount];
+        for (var i = 0; i < _stripes.Length; i++)
+        {
+            _stripes[i] = [];
+        }
+    }
 
     public bool TryGet(CoinbaseParts parts, ReadOnlySpan<byte> extraNonce, Span<byte> root)
     {
-        if (extraNonce.Length > 12 || !_roots.TryGetValue(KeyOf(parts, extraNonce), out var value))
+        if (extraNonce.Length > 12)
         {
             return false;
+        }
+
+        var key = KeyOf(parts, extraNonce);
+        var stripe = StripeOf(key);
+        Root value;
+        lock (stripe)
+        {
+            if (!stripe.TryGetValue(key, out value))
+            {
+                return false;
+            }
         }
 
         BinaryPrimitives.WriteUInt64LittleEndian(root, value.A);
@@ -31,7 +55,7 @@ internal sealed class MerkleRootCache(int capacity)
 
     public void Add(CoinbaseParts parts, ReadOnlySpan<byte> extraNonce, ReadOnlySpan<byte> root)
     {
-        if (extraNonce.Length > 12 || Volatile.Read(ref _count) >= capacity)
+        if (extraNonce.Length > 12 || Volatile.Read(ref _count) >= _capacity)
         {
             return;
         }
@@ -41,11 +65,18 @@ internal sealed class MerkleRootCache(int capacity)
             BinaryPrimitives.ReadUInt64LittleEndian(root[8..]),
             BinaryPrimitives.ReadUInt64LittleEndian(root[16..]),
             BinaryPrimitives.ReadUInt64LittleEndian(root[24..]));
-        if (_roots.TryAdd(KeyOf(parts, extraNonce), value))
+        var key = KeyOf(parts, extraNonce);
+        var stripe = StripeOf(key);
+        lock (stripe)
         {
-            Interlocked.Increment(ref _count);
+            if (stripe.TryAdd(key, value))
+            {
+                Interlocked.Increment(ref _count);
+            }
         }
     }
+
+    private Dictionary<Key, Root> StripeOf(Key key) => _stripes[(uint)key.GetHashCode() % StripeCount];
 
     private static Key KeyOf(CoinbaseParts parts, ReadOnlySpan<byte> extraNonce)
     {

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
 
 namespace StratumPool.Shares;
 
@@ -7,14 +6,31 @@ namespace StratumPool.Shares;
 /// Header hashes already accepted for one job (duplicate detection). Keyed on the 32-byte hash, so version-rolled
 /// shares with the same nonce are different shares. Bounded: past <see cref="Capacity"/> it refuses to track more.
 /// </summary>
-internal sealed class ShareHashSet(int capacity)
+/// <remarks>
+/// Striped <see cref="HashSet{T}"/>s of a 32-byte struct rather than one concurrent dictionary: an entry lives in the
+/// set's arrays, not in a node object per share, so a job with a million shares is a few arrays the collector does
+/// not scan, and a share costs one lookup under one short lock.
+/// </remarks>
+internal sealed class ShareHashSet
 {
     public const int DefaultCapacity = 1_000_000;
 
-    private readonly ConcurrentDictionary<HeaderHash, byte> _hashes = new();
+    private const int StripeCount = 16;
+
+    private readonly HashSet<HeaderHash>[] _stripes;
     private int _count;
 
-    public int Capacity { get; } = capacity;
+    public ShareHashSet(int capacity)
+    {
+        Capacity = capacity;
+        _stripes = new HashSet<HeaderHash>[StripeCount];
+        for (var i = 0; i < _stripes.Length; i++)
+        {
+            _stripes[i] = [];
+        }
+    }
+
+    public int Capacity { get; }
 
     public int Count => Volatile.Read(ref _count);
 
@@ -26,21 +42,20 @@ internal sealed class ShareHashSet(int capacity)
             BinaryPrimitives.ReadUInt64LittleEndian(hash[8..]),
             BinaryPrimitives.ReadUInt64LittleEndian(hash[16..]),
             BinaryPrimitives.ReadUInt64LittleEndian(hash[24..]));
-        if (_hashes.ContainsKey(key))
+        var stripe = _stripes[(int)(key.B % StripeCount)];
+        lock (stripe)
         {
-            return AddResult.Duplicate;
-        }
+            if (!stripe.Add(key))
+            {
+                return AddResult.Duplicate;
+            }
 
-        if (Interlocked.Increment(ref _count) > Capacity)
-        {
-            Interlocked.Decrement(ref _count);
-            return AddResult.Full;
-        }
-
-        if (!_hashes.TryAdd(key, 0))
-        {
-            Interlocked.Decrement(ref _count);
-            return AddResult.Duplicate;
+            if (Interlocked.Increment(ref _count) > Capacity)
+            {
+                Interlocked.Decrement(ref _count);
+                stripe.Remove(key);
+                return AddResult.Full;
+            }
         }
 
         return AddResult.Added;
@@ -53,5 +68,9 @@ internal sealed class ShareHashSet(int capacity)
         Full,
     }
 
-    private readonly record struct HeaderHash(ulong A, ulong B, ulong C, ulong D);
+    private readonly record struct HeaderHash(ulong A, ulong B, ulong C, ulong D)
+    {
+        // Randomly seeded per process, so no one can pick shares that pile into one bucket.
+        public override int GetHashCode() => HashCode.Combine(A, B, C, D);
+    }
 }

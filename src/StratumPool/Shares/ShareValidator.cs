@@ -147,8 +147,9 @@ public static class ShareValidator
     {
         var length = coinbase.Coinb1.Length + extraNonce.Length + coinbase.Coinb2.Length;
         byte[]? rented = null;
+        // Exactly the coinbase's length: a stack buffer is zeroed, and zeroing a fixed 1 KiB showed in profiles.
         var bytes = length <= StackCoinbaseLimit
-            ? stackalloc byte[StackCoinbaseLimit]
+            ? stackalloc byte[length]
             : (rented = ArrayPool<byte>.Shared.Rent(length));
         try
         {
