@@ -10,6 +10,8 @@ public sealed record StatusReport(
     int ActiveSessions,
     IReadOnlyList<ListenerStatus> Listeners,
     IReadOnlyList<ClusterStatus> Clusters,
+    IReadOnlyList<CertificateStatus> Certificates,
+    IReadOnlyList<PoolSummary> Pools,
     IReadOnlyList<SessionStatus> Sessions);
 
 public sealed record ListenerStatus(string Name, string? Endpoint, string Cluster, bool Tls, bool AcceptProxyProtocol, int ActiveSessions);
@@ -45,6 +47,53 @@ public sealed record SessionStatus(
     long SharesAccepted,
     long SharesRejected,
     long SharesUnanswered);
+
+/// <summary>
+/// A certificate a TLS listener serves for one host. <paramref name="Configured"/> is the listener's source
+/// (<c>acme</c>, <c>file</c>, <c>self-signed</c>); <paramref name="Source"/> is where the one served now came from, which
+/// differs while an ACME host still serves its self-signed fallback.
+/// </summary>
+public sealed record CertificateStatus(
+    string Host,
+    IReadOnlyList<string> Listeners,
+    string Configured,
+    string? Source,
+    string? Subject,
+    string? Issuer,
+    DateTimeOffset? NotBefore,
+    DateTimeOffset? NotAfter,
+    string? Thumbprint,
+    DateTimeOffset? RenewAt,
+    int RenewalFailures,
+    string? LastRenewalError);
+
+/// <summary>The TLS layer's certificates, for the status API.</summary>
+public interface ICertificateStatusSource
+{
+    IReadOnlyList<CertificateStatus> GetCertificates();
+}
+
+/// <summary>A pool's own view of itself (its hash rate from the shares it accepted, its chain), for the status API.</summary>
+public sealed record PoolSummary(
+    string Id,
+    string Coin,
+    string Network,
+    double PoolHashrate,
+    double SharesPerSecond,
+    int ConnectedMiners,
+    int ConnectedWorkers,
+    double NetworkDifficulty,
+    double NetworkHashrate,
+    long BlockHeight,
+    bool DaemonConnected,
+    long TotalBlocks,
+    DateTimeOffset? LastBlockFound);
+
+/// <summary>Pools whose own figures the status API shows (the bundled pool when it runs in this process).</summary>
+public interface IPoolStatusSource
+{
+    Task<IReadOnlyList<PoolSummary>> GetPoolsAsync(CancellationToken cancellationToken);
+}
 
 /// <summary>The body of <c>GET /api/workers</c>: sessions aggregated by worker.</summary>
 public sealed record WorkerStatus(string Worker, int Sessions, IReadOnlyList<string> Destinations, double Difficulty, long SharesAccepted, long SharesRejected, DateTimeOffset Since);

@@ -13,12 +13,11 @@ namespace StratumProxy.FunctionalTests.Management;
 internal sealed class StatusPageHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly string _directory;
 
     private StatusPageHost(WebApplication app, string directory)
     {
         _app = app;
-        _directory = directory;
+        Directory = directory;
     }
 
     public Uri ManagementUri => new($"http://{_app.Services.GetRequiredService<ListenerEndpoints>().ManagementEndPoint}/");
@@ -29,9 +28,18 @@ internal sealed class StatusPageHost : IAsyncDisposable
     public System.Net.IPEndPoint Listener(string name) =>
         _app.Services.GetRequiredService<ListenerEndpoints>().GetBoundEndPoint(name) ?? throw new InvalidOperationException($"No listener {name}.");
 
-    public static async Task<StatusPageHost> StartAsync(JsonObject proxySection)
+    public string Directory { get; }
+
+    /// <summary>What the bundled pool says of itself through its own API service.</summary>
+    public Task<StratumPool.Api.PoolInfo> PoolInfoAsync() =>
+        _app.Services.GetRequiredService<StratumPool.Hosting.PoolHostedService>().Services!
+            .GetRequiredService<StratumPool.Api.PoolApi>().GetPoolAsync(CancellationToken.None);
+
+    /// <param name="proxySection">The <c>Proxy</c> section; paths in either section may use <c>{dir}</c> for the host's temporary directory.</param>
+    /// <param name="poolSection">A <c>Pool</c> section to run the bundled pool in the same host.</param>
+    public static async Task<StatusPageHost> StartAsync(JsonObject proxySection, JsonObject? poolSection = null)
     {
-        var directory = Directory.CreateTempSubdirectory("stratum-status-page-").FullName;
+        var directory = System.IO.Directory.CreateTempSubdirectory("stratum-status-page-").FullName;
         proxySection["DataPath"] = Path.Combine(directory, "data");
         proxySection["Management"] = new JsonObject { ["Endpoint"] = "127.0.0.1:0" };
         var config = new JsonObject
@@ -39,8 +47,14 @@ internal sealed class StatusPageHost : IAsyncDisposable
             ["Logging"] = new JsonObject { ["LogLevel"] = new JsonObject { ["Default"] = "Warning" } },
             ["Proxy"] = proxySection,
         };
+        if (poolSection is not null)
+        {
+            config["Pool"] = poolSection;
+        }
+
         var path = Path.Combine(directory, "proxy.json");
-        await File.WriteAllTextAsync(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        var text = config.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        await File.WriteAllTextAsync(path, text.Replace("{dir}", directory.Replace("\\", "/"), StringComparison.Ordinal));
 
         var app = ProxyHost.Build(["--config", path]);
         if (!MapsRoot(app))
@@ -70,7 +84,7 @@ internal sealed class StatusPageHost : IAsyncDisposable
         await _app.DisposeAsync();
         try
         {
-            Directory.Delete(_directory, recursive: true);
+            System.IO.Directory.Delete(Directory, recursive: true);
         }
         catch (IOException)
         {
