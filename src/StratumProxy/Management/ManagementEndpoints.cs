@@ -51,6 +51,7 @@ public static class ManagementEndpoints
             return Results.NoContent();
         });
         endpoints.MapBanApi();
+        endpoints.MapDestinationDrainApi();
         endpoints.MapStatusPage();
         return endpoints;
     }

@@ -27,6 +27,7 @@ public sealed record DestinationStatus(
     string Health,
     bool Available,
     bool Draining,
+    bool HeldByOperator,
     int ActiveSessions,
     long TotalSessions,
     long ConnectFailures,
@@ -99,7 +100,7 @@ public interface IPoolStatusSource
 public sealed record WorkerStatus(string Worker, int Sessions, IReadOnlyList<string> Destinations, double Difficulty, long SharesAccepted, long SharesRejected, DateTimeOffset Since);
 
 /// <summary>What the routing layer reports of one destination for the status API.</summary>
-public sealed record DestinationHealthReport(string Health, bool Available, bool Draining, int ActiveSessions, long TotalSessions, long ConnectFailures);
+public sealed record DestinationHealthReport(string Health, bool Available, bool Draining, bool HeldByOperator, int ActiveSessions, long TotalSessions, long ConnectFailures);
 
 /// <summary>Source of live destination state (health, counts); the routing layer implements it.</summary>
 public interface IDestinationStatusSource

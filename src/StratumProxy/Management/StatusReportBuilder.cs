@@ -115,6 +115,7 @@ public sealed class StatusReportBuilder
             live?.Health ?? "Unknown",
             live?.Available ?? true,
             live?.Draining ?? false,
+            live?.HeldByOperator ?? false,
             live?.ActiveSessions ?? active,
             live?.TotalSessions ?? 0,
             live?.ConnectFailures ?? 0,

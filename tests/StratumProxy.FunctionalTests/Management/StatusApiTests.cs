@@ -17,7 +17,7 @@ public sealed class StatusApiTests
     public async Task Each_certificate_is_reported_as_the_handshake_serves_it()
     {
         await using var backend = new RecordingBackend();
-        await using var host = await StatusPageHost.StartAsync(Section(backend.EndPoint, new JsonObject
+        await using var host = await ProxyTestHost.StartAsync(Section(backend.EndPoint, new JsonObject
         {
             ["plain-tls"] = TlsListener(new JsonObject { ["Certificate"] = "SelfSigned", ["Hosts"] = new JsonArray(TlsHost) }),
             ["second-tls"] = TlsListener(new JsonObject { ["Certificate"] = "SelfSigned", ["Hosts"] = new JsonArray(TlsHost) }),
@@ -50,7 +50,7 @@ public sealed class StatusApiTests
             ["AcceptTermsOfService"] = true,
             ["StoragePath"] = "{dir}/acme",
         };
-        await using var host = await StatusPageHost.StartAsync(section);
+        await using var host = await ProxyTestHost.StartAsync(section);
 
         JsonNode? certificate = null;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -79,7 +79,7 @@ public sealed class StatusApiTests
     public async Task The_bundled_pool_reports_its_own_figures()
     {
         await using var backend = new RecordingBackend();
-        await using var host = await StatusPageHost.StartAsync(Section(backend.EndPoint, []), StatusPageTests.PoolSection());
+        await using var host = await ProxyTestHost.StartAsync(Section(backend.EndPoint, []), poolSection: StatusPageTests.PoolSection());
 
         JsonNode? pool = null;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -127,7 +127,7 @@ public sealed class StatusApiTests
         };
     }
 
-    private static async Task<JsonNode> GetStatusAsync(StatusPageHost host)
+    private static async Task<JsonNode> GetStatusAsync(ProxyTestHost host)
     {
         using var http = new HttpClient { BaseAddress = host.ManagementUri, Timeout = TimeSpan.FromSeconds(10) };
         return JsonNode.Parse(await http.GetStringAsync("/api/status"))!;

@@ -22,7 +22,7 @@ public sealed class StatusPageTests
     public async Task Status_page_is_served_at_the_root_as_one_self_contained_read_only_document()
     {
         await using var backend = new RecordingBackend();
-        await using var host = await StatusPageHost.StartAsync(ProxySection(backend.EndPoint));
+        await using var host = await ProxyTestHost.StartAsync(ProxySection(backend.EndPoint));
         using var http = new HttpClient { BaseAddress = host.ManagementUri, Timeout = TimeSpan.FromSeconds(10) };
 
         using var response = await http.GetAsync("/");
@@ -42,7 +42,7 @@ public sealed class StatusPageTests
     public async Task A_browser_shows_the_listener_the_destination_the_worker_the_ban_the_certificate_and_the_pool()
     {
         await using var backend = new RecordingBackend();
-        await using var host = await StatusPageHost.StartAsync(ProxySection(backend.EndPoint), PoolSection());
+        await using var host = await ProxyTestHost.StartAsync(ProxySection(backend.EndPoint), poolSection: PoolSection());
         await using var miner = await TestMiner.ConnectAsync(host.Listener(ListenerName));
         await miner.SendAsync("""{"id":1,"method":"mining.subscribe","params":["cpuminer/2.5.1"]}""");
         Assert.NotNull(await miner.ReadLineAsync());
