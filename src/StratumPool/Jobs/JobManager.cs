@@ -126,16 +126,31 @@ public sealed partial class JobManager : BackgroundService, IJobManager
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(_options.BlockRefreshInterval, _time);
+        // A node that is down fails every tick: warn on the first failure and then about once a minute, not every second.
+        var warnEvery = Math.Max(1, (int)(TimeSpan.FromMinutes(1) / _options.BlockRefreshInterval));
+        var failures = 0;
         do
         {
             try
             {
                 await RefreshAsync(force: false, stoppingToken);
+                if (failures > 0)
+                {
+                    LogRefreshRecovered(_logger, failures);
+                    failures = 0;
+                }
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 _network = _network with { Connected = false };
-                LogRefreshFailed(_logger, ex.Message);
+                if (failures++ % warnEvery == 0)
+                {
+                    LogRefreshFailing(_logger, ex.Message, failures);
+                }
+                else
+                {
+                    LogRefreshFailedAgain(_logger, ex.Message);
+                }
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));

@@ -78,6 +78,10 @@ public static class ProxyHost
         ApplyRouting(app.Services);
         app.Services.GetRequiredService<StatusReportBuilder>(); // created now, so the reported uptime starts at start-up
         app.MapProxyManagement();
+        app.Lifetime.ApplicationStarted.Register(() => ListenerStartupLog.Write(
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ListenerStartupLog)),
+            app.Services.GetRequiredService<ListenerEndpoints>(),
+            app.Services.GetRequiredService<ProxyConfigState>().Current));
         return app;
     }
 
