@@ -85,6 +85,21 @@ public sealed class SampleConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Top_readme_links_every_sample_with_a_line_of_why()
+    {
+        var readme = File.ReadAllText(RepositoryFiles.PathOf("README.md"));
+        var rows = System.Text.RegularExpressions.Regex.Matches(readme, @"^\| \[samples/[^\]]+\]\((samples/[^)]+)\) \| (.+) \|$", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value.Trim());
+
+        var samples = RepositoryFiles.PathOf("samples");
+        var files = Directory.EnumerateFiles(samples, "*", SearchOption.AllDirectories)
+            .Select(f => "samples/" + Path.GetRelativePath(samples, f).Replace('\\', '/'))
+            .Where(f => f != "samples/README.md" && f != "samples/bitcoin.conf");
+        Assert.All(files, file => Assert.True(rows.TryGetValue(file, out var why) && why.Length > 20, $"README.md has no row for {file}"));
+        Assert.All(rows.Keys, link => Assert.True(File.Exists(RepositoryFiles.PathOf(link.Split('/'))), $"README.md links to missing {link}"));
+    }
+
+    [Fact]
     public void Two_coin_sample_keeps_each_coin_on_its_own_cluster_and_usual_ports()
     {
         var options = Load("samples/two-coins.json");
