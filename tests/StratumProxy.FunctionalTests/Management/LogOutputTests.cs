@@ -2,9 +2,10 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+
+using StratumProxy.FunctionalTests.Infrastructure;
 
 namespace StratumProxy.FunctionalTests.Management;
 
@@ -24,7 +25,7 @@ public sealed class LogOutputTests
     public async Task Json_lines_on_request_and_no_secret_is_ever_logged()
     {
         var directory = Directory.CreateTempSubdirectory("stratum-proxy-logs-").FullName;
-        var deadPort = FreeLoopbackPort();
+        var deadPort = LoopbackEndpoints.ClosedPort();
         var eabKey = Convert.ToBase64String(Encoding.ASCII.GetBytes(EabHmac)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var config = new JsonObject
         {
@@ -178,10 +179,4 @@ public sealed class LogOutputTests
         throw new TimeoutException($"event {eventId} was not logged (exited: {process.HasExited}); {lines.Count} lines so far");
     }
 
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

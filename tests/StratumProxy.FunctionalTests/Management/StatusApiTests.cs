@@ -39,7 +39,7 @@ public sealed class StatusApiTests
     {
         await using var backend = new RecordingBackend();
         // A loopback port nothing listens on: every order fails at once with "connection refused".
-        var unreachable = FreeLoopbackPort();
+        var unreachable = LoopbackEndpoints.ClosedPort();
         var section = Section(backend.EndPoint, new JsonObject
         {
             ["acme-tls"] = TlsListener(new JsonObject { ["Certificate"] = "Acme", ["Hosts"] = new JsonArray(AcmeHost) }),
@@ -143,10 +143,4 @@ public sealed class StatusApiTests
         return new X509Certificate2(tls.RemoteCertificate!);
     }
 
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
