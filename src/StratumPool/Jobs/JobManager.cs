@@ -1,6 +1,7 @@
 using Stratum.Protocol.JsonRpc;
 using StratumPool.Chain;
 using StratumPool.Daemon;
+using StratumPool.Hosting;
 using StratumPool.Shares;
 
 namespace StratumPool.Jobs;
@@ -13,7 +14,7 @@ public sealed partial class JobManager : BackgroundService, IJobManager
 {
     private const int MaxStaleIds = 256;
 
-    private readonly ChainOptions _options;
+    private readonly PoolOptions _options;
     private readonly DaemonClient _daemon;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -23,9 +24,9 @@ public sealed partial class JobManager : BackgroundService, IJobManager
     private volatile NetworkStatus _network = new(0, 0, null, null, false);
     private long _jobCounter;
 
-    public JobManager(ChainOptions options, DaemonClient daemon, TimeProvider time, ILogger<JobManager> logger)
+    public JobManager(PoolOptions options, DaemonClient daemon, TimeProvider time, ILogger<JobManager> logger)
     {
-        var errors = options.Validate();
+        var errors = PoolOptionsValidator.CollectChain(options);
         if (errors.Count > 0)
         {
             throw new ArgumentException("Invalid pool chain options: " + string.Join(" ", errors), nameof(options));
@@ -88,7 +89,7 @@ public sealed partial class JobManager : BackgroundService, IJobManager
 
     /// <summary>
     /// Asks the daemon for the best block and builds a new job when it changed, when the current job is older than
-    /// <see cref="ChainOptions.JobRebroadcastTimeout"/>, or when <paramref name="force"/> is set. True when a job was published.
+    /// <see cref="PoolOptions.JobRebroadcastTimeout"/>, or when <paramref name="force"/> is set. True when a job was published.
     /// </summary>
     public async Task<bool> RefreshAsync(bool force, CancellationToken cancellationToken)
     {

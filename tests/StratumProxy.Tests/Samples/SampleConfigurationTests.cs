@@ -28,7 +28,7 @@ public sealed class SampleConfigurationTests : IDisposable
         return new(files.Where(f => SampleConfigurationFiles.HasSection(RepositoryFiles.PathOf(f), "Pool")));
     }
 
-    [PoolValidatorTheory]
+    [Theory]
     [MemberData(nameof(PoolConfigurations))]
     public void Pool_section_passes_the_pool_engines_validation(string relativePath)
     {
