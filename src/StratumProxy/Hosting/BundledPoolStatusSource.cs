@@ -30,7 +30,8 @@ public sealed class BundledPoolStatusSource(PoolHostedService pool) : IPoolStatu
                 info.NetworkStats.BlockHeight,
                 info.NetworkStats.Connected,
                 info.TotalBlocks,
-                info.LastPoolBlockTime),
+                info.LastPoolBlockTime,
+                "bundled"),
         ];
     }
 }

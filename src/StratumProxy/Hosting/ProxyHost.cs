@@ -101,6 +101,7 @@ public static class ProxyHost
         services.AddSingleton<StratumListenerBuilder>();
         services.AddSingleton<ManagementAccess>();
         services.AddSingleton<StatusReportBuilder>();
+        services.AddSingleton<IPoolStatusSource, PoolApiStatusSource>();
         services.AddStratumRouting();
         services.AddConnectionFilters();
         services.AddSingleton<ClusterUpstreamConnector>();

@@ -88,9 +88,11 @@ public sealed record PoolSummary(
     long BlockHeight,
     bool DaemonConnected,
     long TotalBlocks,
-    DateTimeOffset? LastBlockFound);
+    DateTimeOffset? LastBlockFound,
+    string Source,
+    string? Error = null);
 
-/// <summary>Pools whose own figures the status API shows (the bundled pool when it runs in this process).</summary>
+/// <summary>Pools whose own figures the status API shows: the bundled pool when it runs in this process, and the pool APIs an operator lists.</summary>
 public interface IPoolStatusSource
 {
     Task<IReadOnlyList<PoolSummary>> GetPoolsAsync(CancellationToken cancellationToken);

@@ -59,6 +59,11 @@ public sealed class ProxyTestHost : IAsyncDisposable
         return File.WriteAllTextAsync(path, text);
     }
 
+    /// <summary>The bundled pool's HTTP API, once started.</summary>
+    public IPEndPoint PoolApiEndPoint =>
+        _app.Services.GetRequiredService<StratumPool.Hosting.PoolHostedService>().Services!
+            .GetRequiredService<StratumPool.Hosting.PoolEndpoints>().Api!;
+
     /// <summary>What the bundled pool says of itself through its own API service.</summary>
     public Task<StratumPool.Api.PoolInfo> PoolInfoAsync() =>
         _app.Services.GetRequiredService<StratumPool.Hosting.PoolHostedService>().Services!

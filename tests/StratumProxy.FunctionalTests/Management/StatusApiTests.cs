@@ -104,6 +104,45 @@ public sealed class StatusApiTests
         Assert.Equal(own.TotalBlocks, (long)pool["totalBlocks"]!);
     }
 
+    [Fact]
+    public async Task Pool_apis_the_operator_lists_are_read_and_one_that_does_not_answer_shows_its_error()
+    {
+        // A pool node of its own (the bundled pool on its devnet) whose Miningcore-shaped API the proxy reads.
+        await using var poolBackend = new RecordingBackend();
+        await using var poolNode = await ProxyTestHost.StartAsync(Section(poolBackend.EndPoint, []), poolSection: StatusPageTests.PoolSection());
+        var api = $"http://{poolNode.PoolApiEndPoint}/api/pools";
+        var dead = $"http://127.0.0.1:{LoopbackEndpoints.ClosedPort()}/api/pools";
+
+        await using var backend = new RecordingBackend();
+        var section = Section(backend.EndPoint, []);
+        section["Management"] = new JsonObject { ["Endpoint"] = "127.0.0.1:0", ["PoolApis"] = new JsonArray(api, dead) };
+        await using var host = await ProxyTestHost.StartAsync(section);
+
+        var pools = (await GetStatusAsync(host))["pools"]!.AsArray();
+        var own = await poolNode.PoolInfoAsync();
+        var read = pools.Single(p => (string?)p!["source"] == api)!;
+        Assert.Equal(own.Id, (string?)read["id"]);
+        Assert.Equal("BTC", (string?)read["coin"]);
+        Assert.Equal(own.NetworkStats.BlockHeight, (long)read["blockHeight"]!);
+        Assert.Equal(own.NetworkStats.NetworkDifficulty, (double)read["networkDifficulty"]!);
+        Assert.Null(read["error"]);
+        var failed = pools.Single(p => (string?)p!["source"] == dead)!;
+        Assert.False(string.IsNullOrEmpty((string?)failed["error"]));
+        Assert.False((bool)failed["daemonConnected"]!);
+    }
+
+    [Fact]
+    public async Task A_pool_api_that_is_not_a_url_fails_start_up_naming_the_key()
+    {
+        await using var backend = new RecordingBackend();
+        var section = Section(backend.EndPoint, []);
+        section["Management"] = new JsonObject { ["Endpoint"] = "127.0.0.1:0", ["PoolApis"] = new JsonArray("pool-node:4000/api/pools") };
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => ProxyTestHost.StartAsync(section));
+
+        Assert.Contains("Proxy:Management:PoolApis:0", error.Message, StringComparison.Ordinal);
+    }
+
     private static JsonObject TlsListener(JsonObject tls) => new()
     {
         ["Endpoint"] = "127.0.0.1:0",
