@@ -3,8 +3,8 @@ using StratumPool.Chain;
 namespace StratumPool;
 
 /// <summary>
-/// The <c>Pool</c> configuration section: what operators write in <c>appsettings.json</c>. The chain side binds the
-/// same section as <see cref="ChainOptions"/> (network, daemons, coinbase); the types of shared keys are its own.
+/// The <c>Pool</c> configuration section: what operators write in <c>appsettings.json</c>, for the Stratum server and
+/// the chain side (network, daemons, coinbase, jobs) alike.
 /// </summary>
 public sealed record PoolOptions
 {
@@ -36,7 +36,7 @@ public sealed record PoolOptions
     /// <summary>Text put in the coinbase script after the height and extranonce.</summary>
     public string CoinbaseTag { get; init; } = "/stratum-proxy/";
 
-    /// <summary>bitcoind-compatible JSON-RPC endpoints; unused on the devnet.</summary>
+    /// <summary>bitcoind-compatible JSON-RPC endpoints, tried in order (failover); unused on the devnet.</summary>
     public DaemonEndpointOptions[] Daemons { get; init; } = [];
 
     /// <summary>How often the daemon is polled for a new block.</summary>
@@ -57,8 +57,11 @@ public sealed record PoolOptions
     /// <summary>Accept a PROXY protocol header from <see cref="TrustedProxies"/> on the Stratum listener.</summary>
     public bool AcceptProxyProtocol { get; init; } = true;
 
-    /// <summary>Extranonce2 size given to miners: 4 (default) or 8 bytes.</summary>
+    /// <summary>Extranonce2 size given to miners: 4 (default) or 8 bytes; extranonce1 is always 4 bytes.</summary>
     public int ExtraNonce2Size { get; init; } = 4;
+
+    /// <summary>How many jobs of the current block stay valid for shares.</summary>
+    public int MaxRecentJobs { get; init; } = 8;
 
     /// <summary>Lowest difficulty a miner may ask for with <c>mining.suggest_difficulty</c> or BIP310 <c>minimum-difficulty</c>.</summary>
     public double MinSuggestedDifficulty { get; init; } = 0.0001;

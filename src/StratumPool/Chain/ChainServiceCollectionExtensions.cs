@@ -10,17 +10,17 @@ namespace StratumPool.Chain;
 public static class ChainServiceCollectionExtensions
 {
     /// <summary>
-    /// Binds <see cref="ChainOptions"/> from the <c>Pool</c> section and registers <see cref="DaemonClient"/>,
+    /// Binds <see cref="PoolOptions"/> from the <c>Pool</c> section and registers <see cref="DaemonClient"/>,
     /// <see cref="JobManager"/> (as <see cref="IJobManager"/> and a hosted service) and, on the devnet,
     /// <see cref="DevnetServer"/> (a hosted service started before the job manager).
     /// </summary>
     public static IServiceCollection AddPoolChain(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(ChainOptions.SectionName).Get<ChainOptions>() ?? new ChainOptions();
+        var options = configuration.GetSection(PoolOptions.SectionName).Get<PoolOptions>() ?? new PoolOptions();
         return services.AddPoolChain(options);
     }
 
-    public static IServiceCollection AddPoolChain(this IServiceCollection services, ChainOptions options)
+    public static IServiceCollection AddPoolChain(this IServiceCollection services, PoolOptions options)
     {
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);

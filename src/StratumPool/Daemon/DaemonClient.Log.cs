@@ -2,7 +2,8 @@ namespace StratumPool.Daemon;
 
 public sealed partial class DaemonClient
 {
-    [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "Daemon {Url} did not answer {Method}: {Reason}")]
+    // Debug: the caller says what failed (and how often) at its own level; a node that is down would repeat this every tick.
+    [LoggerMessage(EventId = 3100, Level = LogLevel.Debug, Message = "Daemon {Url} did not answer {Method}: {Reason}")]
     private static partial void LogDaemonUnreachable(ILogger logger, string url, string method, string reason);
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Failed over to daemon {Url} for {Method}")]

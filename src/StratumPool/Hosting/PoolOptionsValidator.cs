@@ -5,25 +5,18 @@ using StratumPool.Stratum;
 namespace StratumPool.Hosting;
 
 /// <summary>Checks the whole <c>Pool</c> section at start-up and reports every error by its key.</summary>
-/// <remarks>Keys the chain side owns (network, daemons, address, devnet, refresh, extranonce2 size) are checked by
-/// <see cref="ChainOptions.Validate"/> over the same section, so each error is reported once.</remarks>
-public sealed class PoolOptionsValidator(IConfiguration configuration) : IValidateOptions<PoolOptions>
+public sealed class PoolOptionsValidator : IValidateOptions<PoolOptions>
 {
     public ValidateOptionsResult Validate(string? name, PoolOptions options)
     {
-        var chain = configuration.GetSection(PoolOptions.SectionName).Get<ChainOptions>() ?? new ChainOptions();
-        var errors = Collect(options, chain);
+        var errors = Collect(options);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
     /// <summary>Every problem found, each naming its configuration key.</summary>
-    public static List<string> Collect(PoolOptions options, ChainOptions? chain = null)
+    public static List<string> Collect(PoolOptions options)
     {
-        var errors = new List<string>();
-        if (chain is not null)
-        {
-            errors.AddRange(chain.Validate());
-        }
+        var errors = CollectChain(options);
 
         const string P = PoolOptions.SectionName;
 
@@ -153,5 +146,73 @@ public sealed class PoolOptionsValidator(IConfiguration configuration) : IValida
         {
             errors.Add($"{D}:VarDiff:VariancePercent must be between 0 and 100 (exclusive)");
         }
+    }
+
+    /// <summary>The chain side: network, daemons, payout address, devnet, refresh and job settings.</summary>
+    public static List<string> CollectChain(PoolOptions options)
+    {
+        var errors = new List<string>();
+        if (options.ExtraNonce2Size is not (4 or 8))
+        {
+            errors.Add($"Pool:ExtraNonce2Size must be 4 or 8 (was {options.ExtraNonce2Size}).");
+        }
+
+        if (options.BlockRefreshInterval <= TimeSpan.Zero)
+        {
+            errors.Add("Pool:BlockRefreshInterval must be positive.");
+        }
+
+        if (options.JobRebroadcastTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Pool:JobRebroadcastTimeout must be positive.");
+        }
+
+        if (options.MaxRecentJobs < 1)
+        {
+            errors.Add("Pool:MaxRecentJobs must be at least 1.");
+        }
+
+        if (options.Network == ChainNetwork.Devnet)
+        {
+            if (!(options.Devnet.Difficulty > 0) || double.IsInfinity(options.Devnet.Difficulty))
+            {
+                errors.Add("Pool:Devnet:Difficulty must be a positive number.");
+            }
+        }
+        else
+        {
+            if (options.Daemons.Length == 0)
+            {
+                errors.Add($"Pool:Daemons needs at least one daemon for network {options.Network}.");
+            }
+
+            // In Solo mode too: the coinbase of a session without a valid address of its own pays the pool.
+            if (string.IsNullOrWhiteSpace(options.Address))
+            {
+                errors.Add($"Pool:Address is required on {options.Network}.");
+            }
+
+            for (var i = 0; i < options.Daemons.Length; i++)
+            {
+                if (!Uri.TryCreate(options.Daemons[i].Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                {
+                    errors.Add($"Pool:Daemons:{i}:Url must be an absolute http(s) URL.");
+                }
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.Address))
+        {
+            try
+            {
+                ChainNetworkParameters.For(options.Network).ParsePayout(options.Address);
+            }
+            catch (FormatException ex)
+            {
+                errors.Add($"Pool:Address: {ex.Message}");
+            }
+        }
+
+        return errors;
     }
 }

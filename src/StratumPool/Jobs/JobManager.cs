@@ -1,6 +1,7 @@
 using Stratum.Protocol.JsonRpc;
 using StratumPool.Chain;
 using StratumPool.Daemon;
+using StratumPool.Hosting;
 using StratumPool.Shares;
 
 namespace StratumPool.Jobs;
@@ -13,7 +14,7 @@ public sealed partial class JobManager : BackgroundService, IJobManager
 {
     private const int MaxStaleIds = 256;
 
-    private readonly ChainOptions _options;
+    private readonly PoolOptions _options;
     private readonly DaemonClient _daemon;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -23,9 +24,9 @@ public sealed partial class JobManager : BackgroundService, IJobManager
     private volatile NetworkStatus _network = new(0, 0, null, null, false);
     private long _jobCounter;
 
-    public JobManager(ChainOptions options, DaemonClient daemon, TimeProvider time, ILogger<JobManager> logger)
+    public JobManager(PoolOptions options, DaemonClient daemon, TimeProvider time, ILogger<JobManager> logger)
     {
-        var errors = options.Validate();
+        var errors = PoolOptionsValidator.CollectChain(options);
         if (errors.Count > 0)
         {
             throw new ArgumentException("Invalid pool chain options: " + string.Join(" ", errors), nameof(options));
@@ -88,7 +89,7 @@ public sealed partial class JobManager : BackgroundService, IJobManager
 
     /// <summary>
     /// Asks the daemon for the best block and builds a new job when it changed, when the current job is older than
-    /// <see cref="ChainOptions.JobRebroadcastTimeout"/>, or when <paramref name="force"/> is set. True when a job was published.
+    /// <see cref="PoolOptions.JobRebroadcastTimeout"/>, or when <paramref name="force"/> is set. True when a job was published.
     /// </summary>
     public async Task<bool> RefreshAsync(bool force, CancellationToken cancellationToken)
     {
@@ -126,16 +127,31 @@ public sealed partial class JobManager : BackgroundService, IJobManager
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(_options.BlockRefreshInterval, _time);
+        // A node that is down fails every tick: warn on the first failure and then about once a minute, not every second.
+        var warnEvery = Math.Max(1, (int)(TimeSpan.FromMinutes(1) / _options.BlockRefreshInterval));
+        var failures = 0;
         do
         {
             try
             {
                 await RefreshAsync(force: false, stoppingToken);
+                if (failures > 0)
+                {
+                    LogRefreshRecovered(_logger, failures);
+                    failures = 0;
+                }
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 _network = _network with { Connected = false };
-                LogRefreshFailed(_logger, ex.Message);
+                if (failures++ % warnEvery == 0)
+                {
+                    LogRefreshFailing(_logger, ex.Message, failures);
+                }
+                else
+                {
+                    LogRefreshFailedAgain(_logger, ex.Message);
+                }
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));

@@ -422,9 +422,22 @@ public sealed partial class StratumSession
         lock (_difficultyGate)
         {
             var controller = VarDiffLocked();
-            if (controller?.OnShare(_pendingDifficulty ?? _difficulty) is not { } next)
+            var current = _pendingDifficulty ?? _difficulty;
+            if (controller?.OnShare(current) is not { } next)
             {
                 return false;
+            }
+
+            // A share harder than the block is a block: raising a fast miner past the network difficulty
+            // (a devnet, a young regtest chain) would turn every share into a block and hide its hash rate.
+            var network = _context.Jobs.CurrentJob?.NetworkDifficulty ?? 0;
+            if (network > 0 && next > network)
+            {
+                next = network;
+                if (next <= current)
+                {
+                    return false;
+                }
             }
 
             _pendingDifficulty = next;

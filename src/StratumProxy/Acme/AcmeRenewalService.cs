@@ -18,6 +18,9 @@ public sealed record AcmeRenewalTuning
     public TimeSpan MinimumRenewalInterval { get; init; } = TimeSpan.FromHours(1);
 }
 
+/// <summary>What <see cref="AcmeRenewalService.Describe"/> tells of one host.</summary>
+public sealed record AcmeHostRenewal(DateTimeOffset NextOrderAt, int Failures, string? LastError);
+
 /// <summary>
 /// Keeps every ACME host's certificate current. A host registered with a valid stored certificate is served from
 /// disk without contacting the CA; one without gets the self-signed fallback and an order right away. A certificate
@@ -92,6 +95,22 @@ public sealed partial class AcmeRenewalService : BackgroundService
         }
     }
 
+    /// <summary>The renewal state of a registered host: when its certificate is due, and the failures since the last success.</summary>
+    public AcmeHostRenewal? Describe(string host)
+    {
+        lock (_lock)
+        {
+            if (!_entries.TryGetValue(host, out var entry))
+            {
+                return null;
+            }
+
+            var now = _time.GetUtcNow();
+            var renewAt = RenewAt(entry, now);
+            return new AcmeHostRenewal(entry.NextAttempt > renewAt ? entry.NextAttempt : renewAt, entry.Failures, entry.LastError);
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -142,6 +161,7 @@ public sealed partial class AcmeRenewalService : BackgroundService
                 now = _time.GetUtcNow();
                 entry.Issued = issued;
                 entry.Failures = 0;
+                entry.LastError = null;
                 entry.RenewalInfoAt = null;
                 entry.NextRenewalInfo = now + _tuning.RenewalInfoInterval;
                 entry.NextAttempt = now + _tuning.MinimumRenewalInterval;
@@ -156,6 +176,7 @@ public sealed partial class AcmeRenewalService : BackgroundService
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 entry.Failures++;
+                entry.LastError = ex.Message;
                 var delay = TimeSpan.FromTicks(Math.Min(_tuning.RetryDelay.Ticks << Math.Min(entry.Failures - 1, 16), _tuning.MaxRetryDelay.Ticks));
                 entry.NextAttempt = _time.GetUtcNow() + delay;
                 LogRetryScheduled(_logger, entry.Slot.Host, delay, ex.Message);
@@ -227,5 +248,7 @@ public sealed partial class AcmeRenewalService : BackgroundService
         public DateTimeOffset? RenewalInfoAt { get; set; }
 
         public int Failures { get; set; }
+
+        public string? LastError { get; set; }
     }
 }

@@ -193,6 +193,12 @@ public sealed record ManagementOptions
 
     /// <summary>Put <c>/metrics</c> behind the token too.</summary>
     public bool ProtectMetrics { get; init; }
+
+    /// <summary>
+    /// Pool APIs in Miningcore's shape (<c>http://pool-node:4000/api/pools</c>) whose own figures (pool hash rate,
+    /// miners, height) the status page shows next to the proxy's; the bundled pool is shown without being listed.
+    /// </summary>
+    public List<string> PoolApis { get; init; } = [];
 }
 
 public sealed record BanningOptions

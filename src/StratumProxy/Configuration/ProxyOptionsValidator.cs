@@ -38,6 +38,14 @@ public static class ProxyOptionsValidator
             CheckPortClash($"{root}:Management:Endpoint", management, bound, errors);
         }
 
+        for (var i = 0; i < options.Management.PoolApis.Count; i++)
+        {
+            if (!Uri.TryCreate(options.Management.PoolApis[i], UriKind.Absolute, out var api) || api.Scheme is not ("http" or "https"))
+            {
+                errors.Add($"{root}:Management:PoolApis:{i}: '{options.Management.PoolApis[i]}' is not an absolute http(s) URL.");
+            }
+        }
+
         foreach (var (name, cluster) in options.Clusters)
         {
             ValidateCluster($"{root}:Clusters:{name}", cluster, errors);

@@ -35,6 +35,10 @@ public static class ProxyHost
         builder.Services.AddProxyServices(options);
         builder.Services.AddStratumTls(options, builder.Configuration);
         builder.Services.AddStratumPool(builder.Configuration);
+        if (builder.Services.Any(d => d.ServiceType == typeof(PoolHostedService)))
+        {
+            builder.Services.AddSingleton<IPoolStatusSource, BundledPoolStatusSource>();
+        }
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Limits.DrainTimeout + TimeSpan.FromSeconds(5));
         builder.Host.UseSystemd();
         // UseSystemd sets its own console format; an operator's Logging:Console choice (e.g. json) still wins.
@@ -74,6 +78,10 @@ public static class ProxyHost
         ApplyRouting(app.Services);
         app.Services.GetRequiredService<StatusReportBuilder>(); // created now, so the reported uptime starts at start-up
         app.MapProxyManagement();
+        app.Lifetime.ApplicationStarted.Register(() => ListenerStartupLog.Write(
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ListenerStartupLog)),
+            app.Services.GetRequiredService<ListenerEndpoints>(),
+            app.Services.GetRequiredService<ProxyConfigState>().Current));
         return app;
     }
 
@@ -93,6 +101,7 @@ public static class ProxyHost
         services.AddSingleton<StratumListenerBuilder>();
         services.AddSingleton<ManagementAccess>();
         services.AddSingleton<StatusReportBuilder>();
+        services.AddSingleton<IPoolStatusSource, PoolApiStatusSource>();
         services.AddStratumRouting();
         services.AddConnectionFilters();
         services.AddSingleton<ClusterUpstreamConnector>();

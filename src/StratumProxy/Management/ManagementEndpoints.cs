@@ -30,8 +30,8 @@ public static class ManagementEndpoints
             .Build();
         endpoints.Map("/metrics", metricsPipeline);
 
-        endpoints.MapGet("/api/status", (StatusReportBuilder builder) =>
-            Results.Json(builder.Build(), ManagementJsonContext.Default.StatusReport));
+        endpoints.MapGet("/api/status", async (StatusReportBuilder builder, CancellationToken cancellationToken) =>
+            Results.Json(await builder.BuildAsync(cancellationToken), ManagementJsonContext.Default.StatusReport));
         endpoints.MapGet("/api/workers", (StatusReportBuilder builder) =>
             Results.Json(builder.BuildWorkers(), ManagementJsonContext.Default.IReadOnlyListWorkerStatus));
         endpoints.MapPost("/api/sessions/{id:long}/close", (long id, HttpContext context, SessionRegistry sessions) =>
@@ -51,6 +51,7 @@ public static class ManagementEndpoints
             return Results.NoContent();
         });
         endpoints.MapBanApi();
+        endpoints.MapDestinationDrainApi();
         endpoints.MapStatusPage();
         return endpoints;
     }

@@ -12,6 +12,8 @@ public sealed class StatusReportBuilder
     private readonly ListenerEndpoints _endpoints;
     private readonly HashrateEstimator _hashrate;
     private readonly IDestinationStatusSource? _destinations;
+    private readonly ICertificateStatusSource? _certificates;
+    private readonly IEnumerable<IPoolStatusSource> _pools;
     private readonly TimeProvider _time;
     private readonly DateTimeOffset _startedAt;
 
@@ -21,8 +23,12 @@ public sealed class StatusReportBuilder
         ListenerEndpoints endpoints,
         HashrateEstimator hashrate,
         TimeProvider time,
-        IDestinationStatusSource? destinations = null)
+        IDestinationStatusSource? destinations = null,
+        ICertificateStatusSource? certificates = null,
+        IEnumerable<IPoolStatusSource>? pools = null)
     {
+        _certificates = certificates;
+        _pools = pools ?? [];
         _config = config;
         _sessions = sessions;
         _endpoints = endpoints;
@@ -32,7 +38,7 @@ public sealed class StatusReportBuilder
         _startedAt = time.GetUtcNow();
     }
 
-    public StatusReport Build()
+    public async Task<StatusReport> BuildAsync(CancellationToken cancellationToken)
     {
         var options = _config.Current;
         var sessions = _sessions.Sessions.ToList();
@@ -71,7 +77,14 @@ public sealed class StatusReportBuilder
                 Interlocked.Read(ref s.SharesRejected),
                 s.SharesUnanswered))
             .ToList();
-        return new StatusReport(now, now - _startedAt, sessions.Count, listeners, clusters, sessionStatus);
+        var certificates = _certificates?.GetCertificates() ?? [];
+        var pools = new List<PoolSummary>();
+        foreach (var source in _pools)
+        {
+            pools.AddRange(await source.GetPoolsAsync(cancellationToken));
+        }
+
+        return new StatusReport(now, now - _startedAt, sessions.Count, listeners, clusters, certificates, pools, sessionStatus);
     }
 
     public IReadOnlyList<WorkerStatus> BuildWorkers() =>
@@ -102,6 +115,7 @@ public sealed class StatusReportBuilder
             live?.Health ?? "Unknown",
             live?.Available ?? true,
             live?.Draining ?? false,
+            live?.HeldByOperator ?? false,
             live?.ActiveSessions ?? active,
             live?.TotalSessions ?? 0,
             live?.ConnectFailures ?? 0,

@@ -22,6 +22,7 @@ public sealed class DestinationState
     private long _unavailableUntilTicks;
     private bool _onProbation;
     private int _draining;
+    private int _heldByOperator;
     private int _activeHealthGeneration;
 
     internal DestinationState(ClusterState cluster, string name, DestinationAddress address, DestinationSettings settings)
@@ -72,9 +73,16 @@ public sealed class DestinationState
     /// <summary>Cancelled when the destination starts draining; a forwarder links its drain timer to it.</summary>
     public CancellationToken DrainRequested => _drain.Token;
 
-    /// <summary>Would take a new session now: not draining, not actively unhealthy, not passively failed.</summary>
+    /// <summary>
+    /// Drained through the management API (HAProxy's <c>drain</c> state): takes no new sessions while its open ones
+    /// go on; backups step in as for a failed node. Kept across reloads while the destination keeps its name and address.
+    /// </summary>
+    public bool IsHeldByOperator => Volatile.Read(ref _heldByOperator) != 0;
+
+    /// <summary>Would take a new session now: not draining, not held by the operator, not actively unhealthy, not passively failed.</summary>
     public bool IsAvailable(long nowUtcTicks) =>
         Volatile.Read(ref _draining) == 0
+        && Volatile.Read(ref _heldByOperator) == 0
         && Volatile.Read(ref _activeHealth) != (int)ActiveHealthState.Unhealthy
         && nowUtcTicks >= Volatile.Read(ref _unavailableUntilTicks);
 
@@ -135,6 +143,9 @@ public sealed class DestinationState
     }
 
     internal void UpdateSettings(DestinationSettings settings) => Volatile.Write(ref _settings, settings);
+
+    /// <summary>Holds the destination out of selection (or lets it back in); returns whether this changed anything.</summary>
+    public bool SetHeldByOperator(bool held) => Interlocked.Exchange(ref _heldByOperator, held ? 1 : 0) != (held ? 1 : 0);
 
     internal void StartDraining()
     {

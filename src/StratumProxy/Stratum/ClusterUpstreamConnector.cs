@@ -70,6 +70,7 @@ public sealed class ClusterUpstreamConnector : IUpstreamConnector, IDestinationS
             match.ActiveHealth.ToString(),
             match.IsAvailable(now),
             match.IsDraining,
+            match.IsHeldByOperator,
             match.ActiveSessions,
             match.TotalSessions,
             match.ConnectFailures);

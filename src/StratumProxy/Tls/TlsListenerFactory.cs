@@ -1,15 +1,16 @@
 using StratumProxy.Acme;
 using StratumProxy.Acme.Challenges;
 using StratumProxy.Configuration;
+using StratumProxy.Management;
 
 namespace StratumProxy.Tls;
 
 /// <summary>
 /// Turns a listener's <c>Tls</c> section into the <see cref="TlsConnectionOptions"/> its pipeline needs: certificate
 /// slots per host (shared between listeners naming the same host), file watching, self-signed generation, and
-/// registration of ACME hosts with the renewal service.
+/// registration of ACME hosts with the renewal service. Reports every slot it made to the status API.
 /// </summary>
-public sealed class TlsListenerFactory : IDisposable
+public sealed class TlsListenerFactory : ICertificateStatusSource, IDisposable
 {
     private readonly TlsMetrics _metrics;
     private readonly SelfSignedCertificateStore _selfSigned;
@@ -20,6 +21,7 @@ public sealed class TlsListenerFactory : IDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<string, CertificateSlot> _sharedSlots = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<IDisposable> _owned = [];
+    private readonly List<ServedSlot> _served = [];
 
     public TlsListenerFactory(TlsMetrics metrics, SelfSignedCertificateStore selfSigned, AcmeRenewalService? acme, TlsAlpnChallengeStore alpnChallenges, ILoggerFactory loggers, TimeProvider time)
     {
@@ -99,6 +101,22 @@ public sealed class TlsListenerFactory : IDisposable
                 throw new ArgumentException($"{key}:Certificate '{tls.Certificate}' is not Acme, File or SelfSigned.");
         }
 
+        lock (_lock)
+        {
+            foreach (var slot in slots)
+            {
+                var served = _served.Find(s => ReferenceEquals(s.Slot, slot));
+                if (served is null)
+                {
+                    _served.Add(new ServedSlot(slot, tls.Certificate, [listenerName]));
+                }
+                else if (!served.Listeners.Contains(listenerName))
+                {
+                    served.Listeners.Add(listenerName);
+                }
+            }
+        }
+
         return new TlsConnectionOptions
         {
             ListenerName = listenerName,
@@ -109,6 +127,41 @@ public sealed class TlsListenerFactory : IDisposable
             AcmeChallenges = tls.Certificate == CertificateSource.Acme ? _alpnChallenges : null,
             LoggerFactory = _loggers,
         };
+    }
+
+    public IReadOnlyList<CertificateStatus> GetCertificates()
+    {
+        List<ServedSlot> served;
+        lock (_lock)
+        {
+            served = [.. _served.Select(s => s with { Listeners = [.. s.Listeners] })];
+        }
+
+        return [.. served.Select(Describe).OrderBy(c => c.Host, StringComparer.OrdinalIgnoreCase)];
+    }
+
+    private CertificateStatus Describe(ServedSlot served)
+    {
+        var current = served.Slot.Current;
+        var renewal = served.Configured == CertificateSource.Acme ? _acme?.Describe(served.Slot.Host) : null;
+        return new CertificateStatus(
+            served.Slot.Host,
+            served.Listeners,
+            served.Configured switch
+            {
+                CertificateSource.Acme => "acme",
+                CertificateSource.File => "file",
+                _ => "self-signed",
+            },
+            current?.Source,
+            current?.Leaf.Subject,
+            current?.Leaf.Issuer,
+            current?.NotBefore,
+            current?.NotAfter,
+            current?.Thumbprint,
+            renewal?.NextOrderAt,
+            renewal?.Failures ?? 0,
+            renewal?.LastError);
     }
 
     private CertificateSlot SharedSlot(string source, string host)
@@ -138,4 +191,6 @@ public sealed class TlsListenerFactory : IDisposable
             _owned.Clear();
         }
     }
+
+    private sealed record ServedSlot(CertificateSlot Slot, CertificateSource Configured, List<string> Listeners);
 }

@@ -6,6 +6,7 @@ using StratumProxy.Acme.Challenges;
 using StratumProxy.Acme.Http;
 using StratumProxy.Configuration;
 using StratumProxy.Listeners;
+using StratumProxy.Management;
 
 namespace StratumProxy.Tls;
 
@@ -40,6 +41,7 @@ public static class TlsServiceCollectionExtensions
             sp.GetRequiredService<TlsAlpnChallengeStore>(),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<ICertificateStatusSource>(sp => sp.GetRequiredService<TlsListenerFactory>());
         services.AddSingleton<IListenerStage>(sp => new TlsListenerStage(sp.GetRequiredService<TlsListenerFactory>(), options.Limits.HandshakeTimeout));
         services.AddHostedService(sp => new AcmeHostedServices(sp.GetRequiredService<AcmeServices>().Renewal, CreateHttpFrontend(sp, options.Acme, configuration)));
         return services;

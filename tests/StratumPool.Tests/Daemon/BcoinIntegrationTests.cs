@@ -13,7 +13,7 @@ public sealed class BcoinIntegrationTests
     private static readonly Key MinerKey = new(new byte[32] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32 });
 
     private static JobManager CreateManager(BcoinNode node) => new(
-        new ChainOptions
+        new PoolOptions
         {
             Network = ChainNetwork.Regtest,
             Address = MinerKey.PubKey.GetAddress(ScriptPubKeyType.Segwit, Network.RegTest).ToString(),

@@ -35,8 +35,8 @@ internal sealed class DevnetHarness : IAsyncDisposable
         return new DevnetHarness(server, client, time);
     }
 
-    public JobManager CreateJobManager(ChainOptions? options = null) =>
-        new(options ?? new ChainOptions(), Client, Time, NullLogger<JobManager>.Instance);
+    public JobManager CreateJobManager(PoolOptions? options = null) =>
+        new(options ?? new PoolOptions(), Client, Time, NullLogger<JobManager>.Instance);
 
     public async ValueTask DisposeAsync() => await Server.DisposeAsync();
 }

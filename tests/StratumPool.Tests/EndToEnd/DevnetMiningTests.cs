@@ -40,7 +40,8 @@ public sealed class DevnetMiningTests
 
         // A share is a block one time in a hundred here, so a block comes with accepted shares below the block target.
         // Bounded: at most 1 500 shares / 3 minutes / 150M hashes.
-        for (var i = 0; i < 1500 && block is null && DateTime.UtcNow < deadline; i++)
+        // Mining goes on after the block until a second share was accepted: the first share is the block one time in a hundred.
+        for (var i = 0; i < 1500 && (block is null || accepted < 2) && DateTime.UtcNow < deadline; i++)
         {
             var found = miner.Mine(ref extraNonce2, 100_000);
             if (found is null)
@@ -52,7 +53,7 @@ public sealed class DevnetMiningTests
             if (reply.GetProperty("result").ValueKind == JsonValueKind.True)
             {
                 accepted++;
-                if (found.IsBlock)
+                if (found.IsBlock && block is null)
                 {
                     block = found;
                 }
@@ -110,6 +111,42 @@ public sealed class DevnetMiningTests
         Assert.Equal(accepted, reader.GetInt64(0));
         Assert.Equal(0.000005, reader.GetDouble(1), 12);
         Assert.Equal("127.0.0.1", reader.GetString(2));
+    }
+
+    [Fact]
+    public async Task Vardiff_never_raises_a_fast_miner_past_the_network_difficulty()
+    {
+        await using var server = await PoolServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Pool:Network"] = "Devnet",
+            ["Pool:Devnet:Difficulty"] = "0.00004",
+            ["Pool:Devnet:Endpoint"] = "127.0.0.1:0",
+            ["Pool:Difficulty:Initial"] = "0.000005",
+            ["Pool:Difficulty:VarDiff:MinDiff"] = "0.000001",
+            ["Pool:Difficulty:VarDiff:MaxDiff"] = "1000",
+            ["Pool:Difficulty:VarDiff:TargetTime"] = "30",
+            ["Pool:Difficulty:VarDiff:RetargetTime"] = "1",
+        });
+        var jobs = server.Get<StratumPool.Jobs.IJobManager>();
+        await using var miner = await CpuStratumMiner.ConnectAsync(server.StratumEndPoint, "fastminer.rig1");
+        var initial = miner.Difficulty;
+
+        // Shares every few milliseconds against a 30 s target: vardiff wants thousands of times the difficulty.
+        // Bounded: at most 400 shares / 2 minutes.
+        uint extraNonce2 = 0;
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        for (var i = 0; i < 400 && miner.Difficulty == initial && DateTime.UtcNow < deadline; i++)
+        {
+            if (miner.Mine(ref extraNonce2, 100_000) is { } found)
+            {
+                await miner.SubmitAsync(found);
+            }
+        }
+
+        Assert.NotEqual(initial, miner.Difficulty);
+        var network = jobs.CurrentJob!.NetworkDifficulty;
+        Assert.True(miner.Difficulty <= network * 1.000001, $"share difficulty {miner.Difficulty} above the network's {network}");
+        Assert.Equal(network, miner.Difficulty, 9);
     }
 
     private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));

@@ -15,7 +15,7 @@ public sealed class JobManagerTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var devnet = await DevnetHarness.StartAsync(1000, time);
-        var manager = devnet.CreateJobManager(new ChainOptions { JobRebroadcastTimeout = TimeSpan.FromSeconds(55) });
+        var manager = devnet.CreateJobManager(new PoolOptions { JobRebroadcastTimeout = TimeSpan.FromSeconds(55) });
         var broadcasts = new List<JobBroadcast>();
         manager.JobBroadcast += broadcasts.Add;
         await manager.RefreshAsync(false, CancellationToken.None);
@@ -61,7 +61,7 @@ public sealed class JobManagerTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var devnet = await DevnetHarness.StartAsync(1000, time);
-        var manager = devnet.CreateJobManager(new ChainOptions { MaxRecentJobs = 2 });
+        var manager = devnet.CreateJobManager(new PoolOptions { MaxRecentJobs = 2 });
         await manager.RefreshAsync(false, CancellationToken.None);
         var oldest = (BlockJob)manager.CurrentJob!;
         await manager.RefreshAsync(force: true, CancellationToken.None);
@@ -79,7 +79,7 @@ public sealed class JobManagerTests
     public async Task PollingLoopNoticesANewBlockAndReportsTheNetwork()
     {
         await using var devnet = await DevnetHarness.StartAsync(1e-6);
-        using var manager = devnet.CreateJobManager(new ChainOptions { BlockRefreshInterval = TimeSpan.FromMilliseconds(50) });
+        using var manager = devnet.CreateJobManager(new PoolOptions { BlockRefreshInterval = TimeSpan.FromMilliseconds(50) });
         var clean = new TaskCompletionSource<JobBroadcast>(TaskCreationOptions.RunContinuationsAsynchronously);
         var first = new TaskCompletionSource<JobBroadcast>(TaskCreationOptions.RunContinuationsAsynchronously);
         manager.JobBroadcast += b =>
@@ -127,7 +127,7 @@ public sealed class JobManagerTests
             ["Pool:Enabled"] = "true",
         }).Build();
 
-        var options = configuration.GetSection("Pool").Get<ChainOptions>()!;
+        var options = configuration.GetSection("Pool").Get<PoolOptions>()!;
 
         Assert.Equal(ChainNetwork.Regtest, options.Network);
         Assert.Equal(0.5, options.Devnet.Difficulty);
@@ -136,16 +136,16 @@ public sealed class JobManagerTests
         Assert.Equal(TimeSpan.FromSeconds(2), options.BlockRefreshInterval);
         Assert.Equal(TimeSpan.FromSeconds(30), options.JobRebroadcastTimeout);
         Assert.Equal(PaymentMode.Solo, options.PaymentMode);
-        Assert.Empty(options.Validate());
+        Assert.Empty(StratumPool.Hosting.PoolOptionsValidator.CollectChain(options));
         Assert.DoesNotContain("secret", options.Daemons[0].ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
     public void InvalidOptionsAreAllReported()
     {
-        var options = new ChainOptions { Network = ChainNetwork.Mainnet, ExtraNonce2Size = 3, Address = "not-an-address" };
+        var options = new PoolOptions { Network = ChainNetwork.Mainnet, ExtraNonce2Size = 3, Address = "not-an-address" };
 
-        var errors = options.Validate();
+        var errors = StratumPool.Hosting.PoolOptionsValidator.CollectChain(options);
 
         Assert.Contains(errors, e => e.Contains("ExtraNonce2Size", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("Daemons", StringComparison.Ordinal));

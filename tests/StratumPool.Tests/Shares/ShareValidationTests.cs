@@ -15,7 +15,7 @@ public sealed class ShareValidationTests
     private static string NTime(BlockJob job, long delta = 0) =>
         (uint.Parse(job.GetCoinbase(null).Notify.NTime, NumberStyles.HexNumber, CultureInfo.InvariantCulture) + delta).ToString("x8", CultureInfo.InvariantCulture);
 
-    private static async Task<(DevnetHarness Devnet, JobManager Manager, BlockJob Job)> StartAsync(ChainOptions? options = null, double difficulty = HardDevnet, TimeProvider? time = null)
+    private static async Task<(DevnetHarness Devnet, JobManager Manager, BlockJob Job)> StartAsync(PoolOptions? options = null, double difficulty = HardDevnet, TimeProvider? time = null)
     {
         var devnet = await DevnetHarness.StartAsync(difficulty, time ?? new FakeTimeProvider(DateTimeOffset.UtcNow));
         var manager = devnet.CreateJobManager(options);
@@ -203,9 +203,9 @@ public sealed class ShareValidationTests
     public async Task SoloModePaysEachFinderAndPoolModePaysThePool()
     {
         var finder = ChainNetworkParameters.For(ChainNetwork.Devnet).ParsePayout("bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080");
-        var (devnet, solo, soloJob) = await StartAsync(new ChainOptions { PaymentMode = PaymentMode.Solo });
+        var (devnet, solo, soloJob) = await StartAsync(new PoolOptions { PaymentMode = PaymentMode.Solo });
         await using var _ = devnet;
-        var pool = devnet.CreateJobManager(new ChainOptions { PaymentMode = PaymentMode.Pool });
+        var pool = devnet.CreateJobManager(new PoolOptions { PaymentMode = PaymentMode.Pool });
         await pool.RefreshAsync(false, CancellationToken.None);
 
         var soloNotify = solo.GetNotifyParameters(soloJob, finder);

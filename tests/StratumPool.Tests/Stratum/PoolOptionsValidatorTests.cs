@@ -30,7 +30,6 @@ public sealed class PoolOptionsValidatorTests
     [Fact]
     public void Every_error_is_collected_and_names_its_key()
     {
-        var chain = new ChainOptions { Network = ChainNetwork.Mainnet };
         var options = new PoolOptions
         {
             Endpoint = "nowhere",
@@ -41,7 +40,7 @@ public sealed class PoolOptionsValidatorTests
             KeepaliveInterval = TimeSpan.FromMinutes(3),
         };
 
-        var errors = PoolOptionsValidator.Collect(options, chain);
+        var errors = PoolOptionsValidator.Collect(options);
 
         Assert.Contains("Pool:Endpoint must be host:port (got 'nowhere')", errors);
         Assert.Contains("Pool:Difficulty:Initial must be > 0", errors);
@@ -65,14 +64,14 @@ public sealed class PoolOptionsValidatorTests
     {
         var key = new NBitcoin.Key(Enumerable.Repeat((byte)7, 32).ToArray());
         var address = key.PubKey.GetAddress(NBitcoin.ScriptPubKeyType.Segwit, PoolNetworks.ToNBitcoin(addressNetwork)).ToString();
-        var chain = new ChainOptions
+        var options = new PoolOptions
         {
             Network = network,
             Address = address,
             Daemons = [new DaemonEndpointOptions { Url = "http://127.0.0.1:8332", User = "u", Password = "p" }],
         };
 
-        var errors = PoolOptionsValidator.Collect(new PoolOptions { Network = network, Address = address }, chain);
+        var errors = PoolOptionsValidator.Collect(options);
 
         Assert.Equal(valid, !errors.Any(e => e.StartsWith("Pool:Address", StringComparison.Ordinal)));
     }

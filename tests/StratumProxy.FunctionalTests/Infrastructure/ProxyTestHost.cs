@@ -26,28 +26,48 @@ public sealed class ProxyTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<ProxyTestHost> StartAsync(JsonObject proxySection, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="proxySection">The <c>Proxy</c> section; paths in it and in <paramref name="poolSection"/> may use <c>{dir}</c> for the host's temporary directory.</param>
+    /// <param name="configure">Extra registrations.</param>
+    /// <param name="poolSection">A <c>Pool</c> section to run the bundled pool in the same host.</param>
+    public static async Task<ProxyTestHost> StartAsync(JsonObject proxySection, Action<WebApplicationBuilder>? configure = null, JsonObject? poolSection = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "stratum-proxy-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         proxySection["DataPath"] ??= Path.Combine(directory, "data");
         proxySection["Management"] ??= new JsonObject { ["Endpoint"] = "127.0.0.1:0" };
         var path = Path.Combine(directory, "proxy.json");
-        await WriteConfigAsync(path, proxySection);
+        await WriteConfigAsync(path, proxySection, poolSection);
         var app = ProxyHost.Build(["--config", path], configure);
         await app.StartAsync();
         return new ProxyTestHost(app, path, directory);
     }
 
-    public static Task WriteConfigAsync(string path, JsonObject proxySection)
+    public static Task WriteConfigAsync(string path, JsonObject proxySection, JsonObject? poolSection = null)
     {
         var root = new JsonObject
         {
             ["Logging"] = new JsonObject { ["LogLevel"] = new JsonObject { ["Default"] = "Warning" } },
             ["Proxy"] = proxySection.DeepClone(),
         };
-        return File.WriteAllTextAsync(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        if (poolSection is not null)
+        {
+            root["Pool"] = poolSection.DeepClone();
+        }
+
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!.Replace('\\', '/');
+        var text = root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }).Replace("{dir}", directory, StringComparison.Ordinal);
+        return File.WriteAllTextAsync(path, text);
     }
+
+    /// <summary>The bundled pool's HTTP API, once started.</summary>
+    public IPEndPoint PoolApiEndPoint =>
+        _app.Services.GetRequiredService<StratumPool.Hosting.PoolHostedService>().Services!
+            .GetRequiredService<StratumPool.Hosting.PoolEndpoints>().Api!;
+
+    /// <summary>What the bundled pool says of itself through its own API service.</summary>
+    public Task<StratumPool.Api.PoolInfo> PoolInfoAsync() =>
+        _app.Services.GetRequiredService<StratumPool.Hosting.PoolHostedService>().Services!
+            .GetRequiredService<StratumPool.Api.PoolApi>().GetPoolAsync(CancellationToken.None);
 
     public IPEndPoint Listener(string name) =>
         _app.Services.GetRequiredService<ListenerEndpoints>().GetBoundEndPoint(name)

@@ -14,12 +14,15 @@ public sealed class StatusPageTests
     private const string DestinationName = "node-alpha";
     private const string Worker = "bc1qstatuspage.rig7";
     private const string BannedAddress = "203.0.113.7";
+    private const string TlsListenerName = "stratum-tls";
+    private const string TlsHost = "status.example.test";
+    private const string PoolId = "btc-status";
 
     [Fact]
     public async Task Status_page_is_served_at_the_root_as_one_self_contained_read_only_document()
     {
         await using var backend = new RecordingBackend();
-        await using var host = await StatusPageHost.StartAsync(ProxySection(backend.EndPoint));
+        await using var host = await ProxyTestHost.StartAsync(ProxySection(backend.EndPoint));
         using var http = new HttpClient { BaseAddress = host.ManagementUri, Timeout = TimeSpan.FromSeconds(10) };
 
         using var response = await http.GetAsync("/");
@@ -36,10 +39,10 @@ public sealed class StatusPageTests
     }
 
     [ChromiumFact]
-    public async Task A_browser_shows_the_listener_the_destination_the_worker_and_the_ban()
+    public async Task A_browser_shows_the_listener_the_destination_the_worker_the_ban_the_certificate_and_the_pool()
     {
         await using var backend = new RecordingBackend();
-        await using var host = await StatusPageHost.StartAsync(ProxySection(backend.EndPoint));
+        await using var host = await ProxyTestHost.StartAsync(ProxySection(backend.EndPoint), poolSection: PoolSection());
         await using var miner = await TestMiner.ConnectAsync(host.Listener(ListenerName));
         await miner.SendAsync("""{"id":1,"method":"mining.subscribe","params":["cpuminer/2.5.1"]}""");
         Assert.NotNull(await miner.ReadLineAsync());
@@ -58,6 +61,18 @@ public sealed class StatusPageTests
         Assert.Matches(new Regex(@"id=""sessions"">1<"), dom);
         Assert.Matches(new Regex($@"<td>{Regex.Escape(BannedAddress)}</td>\s*<td>invalid_shares</td>"), dom);
         Assert.Contains("<span id=\"error\" role=\"alert\"></span>", dom, StringComparison.Ordinal);
+
+        // The certificate the TLS listener serves, with its expiry as a person reads it (days left, colour-coded).
+        var served = host.Get<StratumProxy.Management.ICertificateStatusSource>().GetCertificates().Single(c => c.Host == TlsHost);
+        var daysLeft = (int)Math.Floor((served.NotAfter!.Value - DateTimeOffset.UtcNow).TotalDays);
+        Assert.Matches(new Regex($@"<td>{Regex.Escape(TlsHost)}</td>\s*<td>{TlsListenerName}</td>\s*<td>self-signed</td>"), dom);
+        Assert.Matches(new Regex($@"<td>{served.NotAfter.Value.UtcDateTime:yyyy-MM-dd}</td>\s*<td><span class=""badge ok"">({daysLeft}|{daysLeft - 1})</span></td>"), dom);
+
+        // The pool's own figures next to the proxy's: its id, network, chain height and node connection.
+        var pool = await host.PoolInfoAsync();
+        Assert.Matches(new Regex($@"<td>{PoolId} \(BTC\)</td>\s*<td>Devnet</td>\s*<td class=""num"">[0-9.]+ [kMGTPE]?H/s</td>"), dom);
+        Assert.Matches(new Regex($@"<td class=""num"">{pool.NetworkStats.BlockHeight}</td>\s*<td class=""num"">[0-9.,]+</td>\s*<td><span class=""badge ok"">connected</span></td>"), dom);
+        Assert.Matches(new Regex(@"id=""hashrate-label"">Pool hash rate<"), dom);
     }
 
     private static JsonObject ProxySection(IPEndPoint backend) => new()
@@ -65,6 +80,12 @@ public sealed class StatusPageTests
         ["Listeners"] = new JsonObject
         {
             [ListenerName] = new JsonObject { ["Endpoint"] = "127.0.0.1:0", ["Cluster"] = ClusterName },
+            [TlsListenerName] = new JsonObject
+            {
+                ["Endpoint"] = "127.0.0.1:0",
+                ["Cluster"] = ClusterName,
+                ["Tls"] = new JsonObject { ["Certificate"] = "SelfSigned", ["Hosts"] = new JsonArray(TlsHost) },
+            },
         },
         ["Clusters"] = new JsonObject
         {
@@ -73,6 +94,18 @@ public sealed class StatusPageTests
                 ["Destinations"] = new JsonObject { [DestinationName] = new JsonObject { ["Address"] = backend.ToString() } },
             },
         },
+    };
+
+    /// <summary>The bundled pool on its in-process devnet, on ephemeral ports.</summary>
+    internal static JsonObject PoolSection() => new()
+    {
+        ["Enabled"] = true,
+        ["Id"] = PoolId,
+        ["Endpoint"] = "127.0.0.1:0",
+        ["Network"] = "Devnet",
+        ["Devnet"] = new JsonObject { ["Endpoint"] = "127.0.0.1:0" },
+        ["Api"] = new JsonObject { ["Endpoint"] = "127.0.0.1:0" },
+        ["Storage"] = new JsonObject { ["ConnectionString"] = "Data Source={dir}/pool.db" },
     };
 
     private static async Task WaitForWorkerAsync(Uri management)

@@ -28,7 +28,7 @@ public sealed class SampleConfigurationTests : IDisposable
         return new(files.Where(f => SampleConfigurationFiles.HasSection(RepositoryFiles.PathOf(f), "Pool")));
     }
 
-    [PoolValidatorTheory]
+    [Theory]
     [MemberData(nameof(PoolConfigurations))]
     public void Pool_section_passes_the_pool_engines_validation(string relativePath)
     {
@@ -82,6 +82,21 @@ public sealed class SampleConfigurationTests : IDisposable
             .Select(f => Path.GetRelativePath(samples, f).Replace('\\', '/'))
             .Where(f => f != "README.md");
         Assert.All(files, file => Assert.Contains(file, links));
+    }
+
+    [Fact]
+    public void Top_readme_links_every_sample_with_a_line_of_why()
+    {
+        var readme = File.ReadAllText(RepositoryFiles.PathOf("README.md"));
+        var rows = System.Text.RegularExpressions.Regex.Matches(readme, @"^\| \[samples/[^\]]+\]\((samples/[^)]+)\) \| (.+) \|$", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value.Trim());
+
+        var samples = RepositoryFiles.PathOf("samples");
+        var files = Directory.EnumerateFiles(samples, "*", SearchOption.AllDirectories)
+            .Select(f => "samples/" + Path.GetRelativePath(samples, f).Replace('\\', '/'))
+            .Where(f => f != "samples/README.md" && f != "samples/bitcoin.conf");
+        Assert.All(files, file => Assert.True(rows.TryGetValue(file, out var why) && why.Length > 20, $"README.md has no row for {file}"));
+        Assert.All(rows.Keys, link => Assert.True(File.Exists(RepositoryFiles.PathOf(link.Split('/'))), $"README.md links to missing {link}"));
     }
 
     [Fact]
