@@ -105,7 +105,7 @@ public sealed class ClusterUpstreamConnector : IUpstreamConnector, IDestinationS
         {
             _drain.Dispose();
             _drainTimer?.Dispose();
-            _connection.Lease.Dispose();
+            _connection.Dispose();
         }
     }
 }

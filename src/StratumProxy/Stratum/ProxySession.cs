@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 
 namespace StratumProxy.Stratum;
@@ -12,7 +13,7 @@ public sealed class ProxySession
     private static long s_nextId;
     private readonly PendingRequests _pending = new();
     private readonly ConnectionContext _client;
-    private ConnectionContext? _upstream;
+    private Socket? _upstream;
     private long _lastActivity;
     private int _closing;
 
@@ -86,7 +87,7 @@ public sealed class ProxySession
         }
     }
 
-    internal void AttachUpstream(ConnectionContext upstream) => _upstream = upstream;
+    internal void AttachUpstream(Socket upstream) => _upstream = upstream;
 
     internal void TrackRequest(long id, StratumMethod method)
     {
@@ -120,8 +121,19 @@ public sealed class ProxySession
     public void Abort(string reason)
     {
         TrySetCloseReason(reason);
-        var exception = new ConnectionAbortedException(reason);
-        _client.Abort(exception);
-        _upstream?.Abort(exception);
+        _client.Abort(new ConnectionAbortedException(reason));
+        if (_upstream is { } upstream)
+        {
+            // Closing the socket ends both of its directions; a pending receive or send fails and its loop ends.
+            try
+            {
+                upstream.Shutdown(SocketShutdown.Both);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+            }
+
+            upstream.Dispose();
+        }
     }
 }
