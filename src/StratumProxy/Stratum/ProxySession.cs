@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using Microsoft.AspNetCore.Connections;
 
 namespace StratumProxy.Stratum;
@@ -14,7 +16,12 @@ public sealed class ProxySession
     private readonly PendingRequests _pending = new();
     private readonly ConnectionContext _client;
     private Socket? _upstream;
+    private const int NoJobId = -1;
+    private const int LongJobId = -2;
     private long _lastActivity;
+    private JobIdBytes _jobId;
+    private int _jobIdLength = NoJobId;
+    private string? _longJobId;
     private int _closing;
 
     public ProxySession(string listener, string cluster, ConnectionContext client, IPEndPoint clientEndPoint, DateTimeOffset startedAt, long startedTicks)
@@ -54,7 +61,22 @@ public sealed class ProxySession
 
     public double Difficulty { get; internal set; }
 
-    public string? JobId { get; internal set; }
+    /// <summary>The job of the pool's last <c>mining.notify</c>; kept as bytes, made a string only when asked.</summary>
+    public string? JobId
+    {
+        get
+        {
+            lock (_pending)
+            {
+                return _jobIdLength switch
+                {
+                    NoJobId => null,
+                    LongJobId => _longJobId,
+                    _ => Encoding.UTF8.GetString(((ReadOnlySpan<byte>)_jobId)[.._jobIdLength]),
+                };
+            }
+        }
+    }
 
     /// <summary>Set once the miner sent its first complete line; until then the handshake timeout applies.</summary>
     public bool HandshakeComplete { get; internal set; }
@@ -84,6 +106,33 @@ public sealed class ProxySession
             {
                 return _pending.CountOf(StratumMethod.Submit);
             }
+        }
+    }
+
+    /// <summary>Records the job id from the raw bytes of a notify's first parameter (no allocation for ids up to 32 bytes).</summary>
+    internal void SetJobId(in ReadOnlySequence<byte> raw)
+    {
+        lock (_pending)
+        {
+            if (raw.Length <= JobIdBytes.Capacity)
+            {
+                raw.CopyTo(_jobId);
+                _jobIdLength = (int)raw.Length;
+            }
+            else
+            {
+                _longJobId = Encoding.UTF8.GetString(raw);
+                _jobIdLength = LongJobId;
+            }
+        }
+    }
+
+    internal void SetJobId(string? jobId)
+    {
+        lock (_pending)
+        {
+            _longJobId = jobId;
+            _jobIdLength = jobId is null ? NoJobId : LongJobId;
         }
     }
 
@@ -135,5 +184,13 @@ public sealed class ProxySession
 
             upstream.Dispose();
         }
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(Capacity)]
+    private struct JobIdBytes
+    {
+        public const int Capacity = 32;
+
+        private byte _first;
     }
 }

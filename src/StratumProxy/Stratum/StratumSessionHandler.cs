@@ -514,7 +514,7 @@ public sealed partial class StratumSessionHandler
     private string? OnDestinationLine(ProxySession session, in ReadOnlySequence<byte> line)
     {
         session.DestinationAnswered = true;
-        if (line.IsEmpty || !StratumMessageInspector.TryInspect(line, out var message))
+        if (line.IsEmpty || !StratumMessageInspector.TryInspectPoolLine(line, out var message, out var firstParam))
         {
             // The pool's lines are passed on as they are; judging them is the miner's business.
             return null;
@@ -541,7 +541,15 @@ public sealed partial class StratumSessionHandler
                 session.Difficulty = StratumMessageInspector.ReadParamNumber(line, 0) ?? session.Difficulty;
                 break;
             case StratumMethod.Notify:
-                session.JobId = StratumMessageInspector.ReadParamString(line, 0);
+                if (firstParam.IsEmpty)
+                {
+                    session.SetJobId(StratumMessageInspector.ReadParamString(line, 0));
+                }
+                else
+                {
+                    session.SetJobId(firstParam);
+                }
+
                 break;
             case StratumMethod.SetExtranonce:
                 session.ExtraNonce1 = StratumMessageInspector.ReadParamString(line, 0) ?? session.ExtraNonce1;
