@@ -23,6 +23,7 @@ public static class FilteringServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IMetricFactory>(_ => Metrics.DefaultFactory);
         services.TryAddSingleton(sp => new FilterMetrics(sp.GetRequiredService<IMetricFactory>()));
+        services.TryAddSingleton(_ => DescriptorBudget.FromProcess());
         services.TryAddSingleton<IBanStore>(sp => new FileBanStore(
             Path.Combine(ContentRoot(sp), Config(sp).Current.DataPath, FileBanStore.FileName),
             sp.GetRequiredService<TimeProvider>(),
@@ -75,7 +76,8 @@ public static class FilteringServiceCollectionExtensions
             services.GetRequiredService<ILogger<GeoFilterMiddleware>>()));
         listenOptions.Use(ConnectionLimitMiddleware.Create(
             listener, Current, services.GetRequiredService<IConnectionCounter>(), metrics,
-            services.GetRequiredService<ILogger<ConnectionLimitMiddleware>>()));
+            services.GetRequiredService<ILogger<ConnectionLimitMiddleware>>(),
+            services.GetService<DescriptorBudget>()));
         listenOptions.Use(ConnectionRateLimitMiddleware.Create(
             listener, Current, services.GetRequiredService<ConnectionRateLimiter>(), metrics,
             services.GetRequiredService<ILogger<ConnectionRateLimitMiddleware>>()));

@@ -107,9 +107,6 @@ public static class ProxyHost
         services.AddSingleton<ClusterUpstreamConnector>();
         services.AddSingleton<IUpstreamConnector>(sp => sp.GetRequiredService<ClusterUpstreamConnector>());
         services.AddSingleton<IDestinationStatusSource>(sp => sp.GetRequiredService<ClusterUpstreamConnector>());
-        services.AddSingleton(sp => new SocketConnectionContextFactory(
-            new SocketConnectionFactoryOptions { UnsafePreferInlineScheduling = true },
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger<SocketConnectionContextFactory>()));
         services.AddSingleton<ProxyConfigReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<ProxyConfigReloader>());
         services.AddHostedService<SessionTimeoutSweeper>();

@@ -91,6 +91,12 @@ public sealed partial class DestinationConnector
             // Left as a cancellation so Polly's timeouts turn it into a retry or the overall timeout.
             throw;
         }
+        catch (LocalSocketException e)
+        {
+            // Counted as no destination for this session only; the destination keeps its health.
+            lease.Dispose();
+            throw new NoDestinationException(attempt.Cluster.Name, NoDestinationReason.NoLocalSocket, attempt.Tried.Count, e);
+        }
         catch (SocketException e)
         {
             lease.Dispose();

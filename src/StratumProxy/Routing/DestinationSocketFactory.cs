@@ -9,6 +9,7 @@ public sealed class DestinationSocketFactory(DestinationSocketOptions options)
     public DestinationSocketOptions Options { get; } = options;
 
     /// <summary>Resolves the address (names on every call) and connects to its records in turn.</summary>
+    /// <exception cref="LocalSocketException">The proxy is out of descriptors or buffers.</exception>
     public async ValueTask<Socket> ConnectAsync(DestinationAddress address, CancellationToken cancellationToken)
     {
         var addresses = await address.ResolveAsync(cancellationToken).ConfigureAwait(false);
@@ -18,13 +19,12 @@ public sealed class DestinationSocketFactory(DestinationSocketOptions options)
             Socket socket;
             try
             {
-                // Out of descriptors is a failed attempt like any other, counted and retried, not a crash.
                 socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             }
             catch (SocketException e)
             {
-                last = e;
-                continue;
+                // Out of descriptors (EMFILE/ENFILE) or buffers: the proxy's own shortage, not the destination's.
+                throw new LocalSocketException(e);
             }
 
             try
@@ -32,6 +32,11 @@ public sealed class DestinationSocketFactory(DestinationSocketOptions options)
                 Configure(socket);
                 await socket.ConnectAsync(new IPEndPoint(ip, address.Port), cancellationToken).ConfigureAwait(false);
                 return socket;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.NoBufferSpaceAvailable or SocketError.TooManyOpenSockets)
+            {
+                socket.Dispose();
+                throw new LocalSocketException(e);
             }
             catch (SocketException e)
             {

@@ -14,6 +14,9 @@ public enum NoDestinationReason
 
     /// <summary>The listener names a cluster that does not exist (any more).</summary>
     UnknownCluster,
+
+    /// <summary>The proxy could not open a socket of its own (out of file descriptors).</summary>
+    NoLocalSocket,
 }
 
 /// <summary>No destination of the cluster could be reached; the miner's connection is to be closed.</summary>

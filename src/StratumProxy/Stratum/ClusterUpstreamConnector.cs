@@ -106,7 +106,7 @@ public sealed class ClusterUpstreamConnector : IUpstreamConnector, IDestinationS
         {
             _drain.Dispose();
             _drainTimer?.Dispose();
-            _connection.Lease.Dispose();
+            _connection.Dispose();
         }
     }
 }

@@ -10,7 +10,7 @@ public interface IUpstreamConnector
     ValueTask<UpstreamLease?> ConnectAsync(string cluster, IPAddress client, string? worker, CancellationToken cancellationToken);
 }
 
-/// <summary>A connected destination; disposing it gives the destination's session slot back.</summary>
+/// <summary>A connected destination; disposing it closes the socket and gives the destination's session slot back.</summary>
 public abstract class UpstreamLease : IDisposable
 {
     public abstract Socket Socket { get; }

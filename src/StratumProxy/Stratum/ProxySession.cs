@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using Microsoft.AspNetCore.Connections;
 
 namespace StratumProxy.Stratum;
@@ -12,8 +15,13 @@ public sealed class ProxySession
     private static long s_nextId;
     private readonly PendingRequests _pending = new();
     private readonly ConnectionContext _client;
-    private ConnectionContext? _upstream;
+    private Socket? _upstream;
+    private const int NoJobId = -1;
+    private const int LongJobId = -2;
     private long _lastActivity;
+    private JobIdBytes _jobId;
+    private int _jobIdLength = NoJobId;
+    private string? _longJobId;
     private int _closing;
 
     public ProxySession(string listener, string cluster, ConnectionContext client, IPEndPoint clientEndPoint, DateTimeOffset startedAt, long startedTicks)
@@ -53,7 +61,22 @@ public sealed class ProxySession
 
     public double Difficulty { get; internal set; }
 
-    public string? JobId { get; internal set; }
+    /// <summary>The job of the pool's last <c>mining.notify</c>; kept as bytes, made a string only when asked.</summary>
+    public string? JobId
+    {
+        get
+        {
+            lock (_pending)
+            {
+                return _jobIdLength switch
+                {
+                    NoJobId => null,
+                    LongJobId => _longJobId,
+                    _ => Encoding.UTF8.GetString(((ReadOnlySpan<byte>)_jobId)[.._jobIdLength]),
+                };
+            }
+        }
+    }
 
     /// <summary>Set once the miner sent its first complete line; until then the handshake timeout applies.</summary>
     public bool HandshakeComplete { get; internal set; }
@@ -86,7 +109,34 @@ public sealed class ProxySession
         }
     }
 
-    internal void AttachUpstream(ConnectionContext upstream) => _upstream = upstream;
+    /// <summary>Records the job id from the raw bytes of a notify's first parameter (no allocation for ids up to 32 bytes).</summary>
+    internal void SetJobId(in ReadOnlySequence<byte> raw)
+    {
+        lock (_pending)
+        {
+            if (raw.Length <= JobIdBytes.Capacity)
+            {
+                raw.CopyTo(_jobId);
+                _jobIdLength = (int)raw.Length;
+            }
+            else
+            {
+                _longJobId = Encoding.UTF8.GetString(raw);
+                _jobIdLength = LongJobId;
+            }
+        }
+    }
+
+    internal void SetJobId(string? jobId)
+    {
+        lock (_pending)
+        {
+            _longJobId = jobId;
+            _jobIdLength = jobId is null ? NoJobId : LongJobId;
+        }
+    }
+
+    internal void AttachUpstream(Socket upstream) => _upstream = upstream;
 
     internal void TrackRequest(long id, StratumMethod method)
     {
@@ -120,8 +170,27 @@ public sealed class ProxySession
     public void Abort(string reason)
     {
         TrySetCloseReason(reason);
-        var exception = new ConnectionAbortedException(reason);
-        _client.Abort(exception);
-        _upstream?.Abort(exception);
+        _client.Abort(new ConnectionAbortedException(reason));
+        if (_upstream is { } upstream)
+        {
+            // Closing the socket ends both of its directions; a pending receive or send fails and its loop ends.
+            try
+            {
+                upstream.Shutdown(SocketShutdown.Both);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+            }
+
+            upstream.Dispose();
+        }
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(Capacity)]
+    private struct JobIdBytes
+    {
+        public const int Capacity = 32;
+
+        private byte _first;
     }
 }

@@ -79,6 +79,113 @@ public static class StratumMessageInspector
         }
     }
 
+    /// <summary>
+    /// Reads a pool line for what the session tracks, without judging it: the pool's lines are forwarded as they
+    /// are. Stops as soon as the rest cannot matter: right after the method of a request the session does not
+    /// track, and after the first parameter of a <c>mining.notify</c> (the job id), which spares the scan of the
+    /// ~500 bytes of coinbase and branches that follow. <paramref name="firstParam"/> holds the raw bytes of
+    /// <c>params[0]</c> when it is a string without escapes (empty otherwise: read it with <see cref="ReadParamString"/>).
+    /// </summary>
+    /// <returns>False when the line is not a JSON object as far as it was read.</returns>
+    public static bool TryInspectPoolLine(in ReadOnlySequence<byte> line, out StratumMessage message, out ReadOnlySequence<byte> firstParam)
+    {
+        message = default;
+        firstParam = default;
+        var paramsSeen = false;
+        var reader = new Utf8JsonReader(line, ReaderOptions);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.EndObject)
+                {
+                    return true;
+                }
+
+                if (reader.ValueTextEquals("method"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        message.Method = StratumMethod.Other;
+                        return true;
+                    }
+
+                    message.Method = Classify(ref reader);
+                    if (message.Method is not (StratumMethod.Notify or StratumMethod.SetDifficulty or StratumMethod.SetExtranonce) || paramsSeen)
+                    {
+                        return true;
+                    }
+                }
+                else if (reader.ValueTextEquals("params"u8))
+                {
+                    reader.Read();
+                    paramsSeen = true;
+                    if (reader.TokenType != JsonTokenType.StartArray)
+                    {
+                        reader.Skip();
+                        continue;
+                    }
+
+                    var depth = reader.CurrentDepth;
+                    if (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    {
+                        if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped)
+                        {
+                            firstParam = reader.HasValueSequence ? reader.ValueSequence : line.Slice(reader.TokenStartIndex + 1, reader.ValueSpan.Length);
+                        }
+
+                        if (message.Method != StratumMethod.None)
+                        {
+                            return true;
+                        }
+
+                        reader.Skip();
+                        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndArray && reader.CurrentDepth == depth))
+                        {
+                        }
+                    }
+                }
+                else if (reader.ValueTextEquals("id"u8))
+                {
+                    reader.Read();
+                    ReadId(ref reader, ref message);
+                }
+                else if (reader.ValueTextEquals("result"u8))
+                {
+                    reader.Read();
+                    message.ResultIsTrue = reader.TokenType == JsonTokenType.True;
+                    reader.Skip();
+                }
+                else if (reader.ValueTextEquals("error"u8))
+                {
+                    reader.Read();
+                    ReadError(ref reader, ref message);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            return false;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     private static void ReadId(ref Utf8JsonReader reader, ref StratumMessage message)
     {
         switch (reader.TokenType)

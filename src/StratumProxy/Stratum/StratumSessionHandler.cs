@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Stratum.Protocol.Framing;
 using Stratum.Protocol.ProxyProtocol;
 using StratumProxy.Configuration;
@@ -21,12 +21,14 @@ public sealed partial class StratumSessionHandler
     /// <summary>After one side closed, how long the other may still deliver what it has in flight.</summary>
     private static readonly TimeSpan HalfCloseGrace = TimeSpan.FromSeconds(5);
 
+    /// <summary>Room asked of the miner's pipe for one receive beyond a carried partial line.</summary>
+    private const int MinimumReceive = 512;
+
     private readonly ProxyConfigState _config;
     private readonly IUpstreamConnector _connector;
     private readonly SessionRegistry _registry;
     private readonly ShareAccounting _shares;
     private readonly ProxyMetrics _metrics;
-    private readonly SocketConnectionContextFactory _upstreamFactory;
     private readonly TimeProvider _time;
     private readonly ILogger<StratumSessionHandler> _logger;
     private readonly ILogger _accessLog;
@@ -37,7 +39,6 @@ public sealed partial class StratumSessionHandler
         SessionRegistry registry,
         ShareAccounting shares,
         ProxyMetrics metrics,
-        SocketConnectionContextFactory upstreamFactory,
         TimeProvider time,
         ILoggerFactory loggerFactory)
     {
@@ -46,7 +47,6 @@ public sealed partial class StratumSessionHandler
         _registry = registry;
         _shares = shares;
         _metrics = metrics;
-        _upstreamFactory = upstreamFactory;
         _time = time;
         _logger = loggerFactory.CreateLogger<StratumSessionHandler>();
         _accessLog = loggerFactory.CreateLogger("StratumProxy.AccessLog");
@@ -70,7 +70,6 @@ public sealed partial class StratumSessionHandler
         var active = _metrics.SessionsActive.WithLabels(listenerName);
         active.Inc();
         UpstreamLease? lease = null;
-        ConnectionContext? upstream = null;
         try
         {
             string? worker = null;
@@ -96,7 +95,7 @@ public sealed partial class StratumSessionHandler
 
             session.Destination = lease.Destination;
             lease.DrainExpired += () => session.Abort(CloseReasons.Drained);
-            upstream = _upstreamFactory.Create(lease.Socket);
+            var upstream = lease.Socket;
             session.AttachUpstream(upstream);
             if (session.CloseReason is not null)
             {
@@ -110,12 +109,12 @@ public sealed partial class StratumSessionHandler
             {
                 if (cluster.ProxyProtocol != ProxyProtocolVersion.None)
                 {
-                    await WriteProxyHeaderAsync(client, clientEndPoint, upstream.Transport.Output, cluster.ProxyProtocol);
+                    await WriteProxyHeaderAsync(client, clientEndPoint, upstream, cluster.ProxyProtocol);
                 }
 
                 if (replay is { Length: > 0 })
                 {
-                    await ReplayAsync(session, replay, upstream.Transport.Output);
+                    await ReplayAsync(session, replay, upstream);
                 }
 
                 await ForwardAsync(session, client, upstream, options.Limits.MaxLineBytes);
@@ -133,7 +132,7 @@ public sealed partial class StratumSessionHandler
         {
             session.TrySetCloseReason(client.ConnectionClosed.IsCancellationRequested ? CloseReasons.ClientClosed : CloseReasons.NoDestination);
         }
-        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException)
+        catch (Exception ex) when (ex is IOException or SocketException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException)
         {
             session.TrySetCloseReason(CloseReasons.Error);
             LogSessionError(_logger, session.Id, ex.Message);
@@ -143,11 +142,6 @@ public sealed partial class StratumSessionHandler
             _registry.Remove(session);
             active.Dec();
             session.TrySetCloseReason(CloseReasons.ClientClosed);
-            if (upstream is not null)
-            {
-                await upstream.DisposeAsync();
-            }
-
             lease?.Dispose();
             Finish(session);
         }
@@ -242,25 +236,26 @@ public sealed partial class StratumSessionHandler
         }
     }
 
-    private static async ValueTask WriteProxyHeaderAsync(ConnectionContext client, IPEndPoint source, PipeWriter output, ProxyProtocolVersion version)
+    private static async ValueTask WriteProxyHeaderAsync(ConnectionContext client, IPEndPoint source, Socket destinationSocket, ProxyProtocolVersion version)
     {
         var destination = client.Features.Get<IProxyProtocolFeature>()?.OriginalDestination
             ?? client.LocalEndPoint as IPEndPoint
             ?? new IPEndPoint(IPAddress.Loopback, 0);
+        var header = new ArrayBufferWriter<byte>(256);
         if (version == ProxyProtocolVersion.V1)
         {
-            ProxyProtocolWriter.WriteV1(output, source, destination);
+            ProxyProtocolWriter.WriteV1(header, source, destination);
         }
         else
         {
-            ProxyProtocolWriter.WriteV2(output, source, destination);
+            ProxyProtocolWriter.WriteV2(header, source, destination);
         }
 
-        await output.FlushAsync();
+        await destinationSocket.SendAsync(header.WrittenMemory, SocketFlags.None);
     }
 
     /// <summary>Sends the lines read while waiting for the worker, after the session model has seen them.</summary>
-    private async ValueTask ReplayAsync(ProxySession session, byte[] replay, PipeWriter output)
+    private async ValueTask ReplayAsync(ProxySession session, byte[] replay, Socket destination)
     {
         var remaining = new ReadOnlySequence<byte>(replay);
         while (StratumLineReader.TryReadLine(ref remaining, int.MaxValue, out var line) == LineReadStatus.Line)
@@ -268,15 +263,14 @@ public sealed partial class StratumSessionHandler
             OnClientLine(session, line);
         }
 
-        output.Write(replay);
+        await destination.SendAsync(replay, SocketFlags.None);
         session.BytesFromClient += replay.Length;
-        await output.FlushAsync();
     }
 
-    private async Task ForwardAsync(ProxySession session, ConnectionContext client, ConnectionContext upstream, int maxLineBytes)
+    private async Task ForwardAsync(ProxySession session, ConnectionContext client, Socket destination, int maxLineBytes)
     {
-        var toUpstream = PumpAsync(session, client.Transport.Input, upstream.Transport.Output, maxLineBytes, fromClient: true);
-        var toClient = PumpAsync(session, upstream.Transport.Input, client.Transport.Output, maxLineBytes, fromClient: false);
+        var toUpstream = ClientToDestinationAsync(session, client.Transport.Input, destination, maxLineBytes);
+        var toClient = DestinationToClientAsync(session, destination, client.Transport.Output, maxLineBytes);
         var first = await Task.WhenAny(toUpstream, toClient);
         var other = first == toUpstream ? toClient : toUpstream;
         var firstReason = await first;
@@ -301,9 +295,13 @@ public sealed partial class StratumSessionHandler
         await other;
     }
 
-    private async Task<string> PumpAsync(ProxySession session, PipeReader input, PipeWriter output, int maxLineBytes, bool fromClient)
+    /// <summary>
+    /// Miner to pool: whole lines are read from the miner's pipe, inspected, and sent from the pipe's own buffers
+    /// to the destination socket; the pipe is advanced only once the socket took them (backpressure).
+    /// </summary>
+    private async Task<string> ClientToDestinationAsync(ProxySession session, PipeReader input, Socket destination, int maxLineBytes)
     {
-        var listenerBytes = fromClient ? _metrics.BytesFromClients.WithLabels(session.Listener) : _metrics.BytesToClients.WithLabels(session.Listener);
+        var listenerBytes = _metrics.BytesFromClients.WithLabels(session.Listener);
         try
         {
             while (true)
@@ -315,7 +313,7 @@ public sealed partial class StratumSessionHandler
                 LineReadStatus status;
                 while ((status = StratumLineReader.TryReadLine(ref remaining, maxLineBytes, out var line)) == LineReadStatus.Line)
                 {
-                    var reason = fromClient ? OnClientLine(session, line) : OnDestinationLine(session, line);
+                    var reason = OnClientLine(session, line);
                     if (reason is not null)
                     {
                         input.AdvanceTo(buffer.Start, buffer.End);
@@ -326,59 +324,144 @@ public sealed partial class StratumSessionHandler
 
                 var complete = buffer.Slice(buffer.Start, remaining.Start);
                 var length = complete.Length;
-                if (length > 0)
+                if (length > 0 && !await SendAsync(destination, complete))
                 {
-                    foreach (var segment in complete)
-                    {
-                        output.Write(segment.Span);
-                    }
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                    return session.CloseReason ?? CloseReasons.DestinationClosed;
                 }
 
                 input.AdvanceTo(remaining.Start, buffer.End);
                 if (status == LineReadStatus.TooLong)
                 {
-                    if (fromClient)
-                    {
-                        CloseMalformed(session, CloseReasons.LineTooLong);
-                    }
-                    else
-                    {
-                        session.TrySetCloseReason(CloseReasons.LineTooLong);
-                    }
-
+                    CloseMalformed(session, CloseReasons.LineTooLong);
                     return CloseReasons.LineTooLong;
                 }
 
                 if (length > 0)
                 {
                     listenerBytes.Inc(length);
-                    if (fromClient)
-                    {
-                        session.BytesFromClient += length;
-                    }
-                    else
-                    {
-                        session.BytesToClient += length;
-                    }
-
-                    var flush = await output.FlushAsync();
-                    if (flush.IsCompleted || flush.IsCanceled)
-                    {
-                        return fromClient ? CloseReasons.DestinationClosed : CloseReasons.ClientClosed;
-                    }
+                    session.BytesFromClient += length;
                 }
 
                 // A canceled read is left over from the worker-routing wait, not an end of stream.
                 if (result.IsCompleted)
                 {
-                    await output.CompleteAsync();
-                    return fromClient ? CloseReasons.ClientClosed : CloseReasons.DestinationClosed;
+                    ShutdownSend(destination);
+                    return CloseReasons.ClientClosed;
                 }
             }
         }
         catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException or InvalidOperationException)
         {
-            return session.CloseReason ?? (fromClient ? CloseReasons.ClientClosed : CloseReasons.DestinationClosed);
+            return session.CloseReason ?? CloseReasons.ClientClosed;
+        }
+    }
+
+    /// <summary>
+    /// Pool to miner, without a pipe of its own: a zero-byte receive waits for data (an idle session holds no
+    /// buffer), then the bytes are received straight into the miner's output pipe, framed and inspected there, and
+    /// only whole lines are committed. A line cut by the receive is kept aside until its end arrives.
+    /// </summary>
+    private async Task<string> DestinationToClientAsync(ProxySession session, Socket destination, PipeWriter output, int maxLineBytes)
+    {
+        var listenerBytes = _metrics.BytesToClients.WithLabels(session.Listener);
+        var partial = new PartialLine();
+        try
+        {
+            while (true)
+            {
+                await destination.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+                var memory = output.GetMemory(partial.Length + MinimumReceive);
+                var carried = partial.MoveTo(memory.Span);
+                var received = await destination.ReceiveAsync(memory[carried..], SocketFlags.None);
+                session.Touch(_time.GetTimestamp());
+                if (received == 0)
+                {
+                    // End of stream: the complete lines are delivered; an unterminated tail is dropped.
+                    output.Advance(0);
+                    await output.CompleteAsync();
+                    return CloseReasons.DestinationClosed;
+                }
+
+                var data = memory[..(carried + received)];
+                var remaining = new ReadOnlySequence<byte>(data);
+                LineReadStatus status;
+                while ((status = StratumLineReader.TryReadLine(ref remaining, maxLineBytes, out var line)) == LineReadStatus.Line)
+                {
+                    OnDestinationLine(session, line);
+                }
+
+                var length = data.Length - (int)remaining.Length;
+                if (status == LineReadStatus.NeedMoreData && !remaining.IsEmpty)
+                {
+                    partial.Keep(remaining.FirstSpan);
+                }
+
+                output.Advance(length);
+                if (length > 0)
+                {
+                    listenerBytes.Inc(length);
+                    session.BytesToClient += length;
+                    var flush = await output.FlushAsync();
+                    if (flush.IsCompleted || flush.IsCanceled)
+                    {
+                        return CloseReasons.ClientClosed;
+                    }
+                }
+
+                if (status == LineReadStatus.TooLong)
+                {
+                    session.TrySetCloseReason(CloseReasons.LineTooLong);
+                    return CloseReasons.LineTooLong;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return session.CloseReason ?? CloseReasons.DestinationClosed;
+        }
+        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException or InvalidOperationException)
+        {
+            return session.CloseReason ?? CloseReasons.ClientClosed;
+        }
+        finally
+        {
+            partial.Dispose();
+        }
+    }
+
+    /// <summary>Sends every segment; false when the destination is gone.</summary>
+    private static async ValueTask<bool> SendAsync(Socket destination, ReadOnlySequence<byte> data)
+    {
+        try
+        {
+            if (data.IsSingleSegment)
+            {
+                await destination.SendAsync(data.First, SocketFlags.None);
+                return true;
+            }
+
+            foreach (var segment in data)
+            {
+                await destination.SendAsync(segment, SocketFlags.None);
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    private static void ShutdownSend(Socket destination)
+    {
+        try
+        {
+            destination.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
         }
     }
 
@@ -431,7 +514,7 @@ public sealed partial class StratumSessionHandler
     private string? OnDestinationLine(ProxySession session, in ReadOnlySequence<byte> line)
     {
         session.DestinationAnswered = true;
-        if (line.IsEmpty || !StratumMessageInspector.TryInspect(line, out var message))
+        if (line.IsEmpty || !StratumMessageInspector.TryInspectPoolLine(line, out var message, out var firstParam))
         {
             // The pool's lines are passed on as they are; judging them is the miner's business.
             return null;
@@ -458,7 +541,15 @@ public sealed partial class StratumSessionHandler
                 session.Difficulty = StratumMessageInspector.ReadParamNumber(line, 0) ?? session.Difficulty;
                 break;
             case StratumMethod.Notify:
-                session.JobId = StratumMessageInspector.ReadParamString(line, 0);
+                if (firstParam.IsEmpty)
+                {
+                    session.SetJobId(StratumMessageInspector.ReadParamString(line, 0));
+                }
+                else
+                {
+                    session.SetJobId(firstParam);
+                }
+
                 break;
             case StratumMethod.SetExtranonce:
                 session.ExtraNonce1 = StratumMessageInspector.ReadParamString(line, 0) ?? session.ExtraNonce1;

@@ -40,6 +40,62 @@ public sealed class StratumMessageInspectorTests
         Assert.NotEqual(text.IdKey, number.IdKey);
     }
 
+    [Theory]
+    [InlineData("""{"id":null,"method":"mining.notify","params":["job7","00","01","02",[],"20000000","1d00ffff","5f5e1000",true]}""")]
+    [InlineData("""{"params": ["job7", "00", [["a"]], {"x": [1]}], "id": null, "method": "mining.notify"}""")]
+    [InlineData("""{"params":["job7"],"method":"mining.notify"}""")]
+    public void A_pool_notify_gives_its_job_id_as_raw_bytes_in_any_key_order(string text)
+    {
+        Assert.True(StratumMessageInspector.TryInspectPoolLine(Line(text), out var message, out var jobId));
+        Assert.Equal(StratumMethod.Notify, message.Method);
+        Assert.Equal("job7", Encoding.UTF8.GetString(jobId));
+    }
+
+    [Fact]
+    public void A_pool_notify_split_across_segments_gives_the_same_job_id()
+    {
+        var bytes = Encoding.UTF8.GetBytes("""{"id":null,"method":"mining.notify","params":["job-split","00"]}""");
+        for (var cut = 1; cut < bytes.Length; cut++)
+        {
+            var line = StratumProxy.Tests.Protocol.StratumLineReaderTests.Segmented(bytes[..cut], bytes[cut..]);
+            Assert.True(StratumMessageInspector.TryInspectPoolLine(line, out var message, out var jobId));
+            Assert.Equal(StratumMethod.Notify, message.Method);
+            Assert.Equal("job-split", Encoding.UTF8.GetString(jobId));
+        }
+    }
+
+    [Fact]
+    public void A_pool_job_id_with_escapes_or_as_a_number_is_left_to_the_full_read()
+    {
+        var escaped = Line("""{"id":null,"method":"mining.notify","params":["job\u0037",1]}""");
+        Assert.True(StratumMessageInspector.TryInspectPoolLine(escaped, out _, out var raw));
+        Assert.True(raw.IsEmpty);
+        Assert.Equal("job7", StratumMessageInspector.ReadParamString(escaped, 0));
+
+        Assert.True(StratumMessageInspector.TryInspectPoolLine(Line("""{"method":"mining.notify","params":[17]}"""), out _, out var number));
+        Assert.True(number.IsEmpty);
+    }
+
+    [Fact]
+    public void Pool_responses_and_other_requests_are_read_as_by_the_full_inspection()
+    {
+        Assert.True(StratumMessageInspector.TryInspectPoolLine(Line("""{"id":4,"result":null,"error":[23,"Low difficulty share",null]}"""), out var rejected, out _));
+        Assert.True(rejected.IsResponse && rejected.HasError && rejected.HasId);
+        Assert.Equal(23, rejected.ErrorCode);
+        Assert.Equal(4, rejected.IdKey);
+
+        Assert.True(StratumMessageInspector.TryInspectPoolLine(Line("""{"result":true,"id":"a","error":null}"""), out var accepted, out _));
+        Assert.True(accepted.ResultIsTrue && !accepted.HasError);
+        StratumMessageInspector.TryInspect(Line("""{"id":"a"}"""), out var sameId);
+        Assert.Equal(sameId.IdKey, accepted.IdKey);
+
+        Assert.True(StratumMessageInspector.TryInspectPoolLine(Line("""{"id":null,"method":"client.show_message","params":["hello"]}"""), out var other, out _));
+        Assert.Equal(StratumMethod.Other, other.Method);
+        Assert.True(StratumMessageInspector.TryInspectPoolLine(Line("""{"id":null,"method":"mining.set_difficulty","params":[8]}"""), out var difficulty, out _));
+        Assert.Equal(StratumMethod.SetDifficulty, difficulty.Method);
+        Assert.False(StratumMessageInspector.TryInspectPoolLine(Line("not json"), out _, out _));
+    }
+
     [Fact]
     public void Parameters_of_interest_are_read_on_demand()
     {
