@@ -47,8 +47,19 @@ public class LineInspectionBenchmarks
     [Benchmark(Description = "proxy inspector: notify")]
     public StratumMessage ProxyNotify() => InspectWithProxy(new ReadOnlySequence<byte>(_notify));
 
-    [Benchmark(Description = "proxy: notify job id (string, as the session keeps it)")]
+    [Benchmark(Description = "proxy: notify job id (string, as the status API asks for it)")]
     public string? ProxyNotifyJobId() => StratumMessageInspector.ReadParamString(new ReadOnlySequence<byte>(_notify), 0);
+
+    [Benchmark(Description = "proxy pool-line pass: notify (method and job id, as forwarded)")]
+    public long ProxyPoolNotify()
+    {
+        if (!StratumMessageInspector.TryInspectPoolLine(new ReadOnlySequence<byte>(_notify), out _, out var jobId))
+        {
+            throw new InvalidOperationException("sample notify rejected by the pool-line pass");
+        }
+
+        return jobId.Length;
+    }
 
     private static StratumMessage InspectWithProxy(in ReadOnlySequence<byte> line)
     {
