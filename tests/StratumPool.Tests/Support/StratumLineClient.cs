@@ -12,6 +12,9 @@ public sealed class StratumLineClient : IAsyncDisposable
     private readonly NetworkStream _stream;
     private readonly StreamReader _reader;
 
+    // A read that timed out is still running on the stream; the next read waits for it instead of starting another.
+    private Task<string?>? _pendingRead;
+
     private StratumLineClient(TcpClient tcp)
     {
         _tcp = tcp;
@@ -36,7 +39,7 @@ public sealed class StratumLineClient : IAsyncDisposable
     /// <summary>Next line, or null at end of stream; fails after <paramref name="timeout"/>.</summary>
     public async Task<JsonElement?> ReadAsync(TimeSpan? timeout = null)
     {
-        var line = await _reader.ReadLineAsync().WaitAsync(timeout ?? TimeSpan.FromSeconds(10));
+        var line = await NextLineAsync(timeout ?? TimeSpan.FromSeconds(10));
         return line is null ? null : JsonDocument.Parse(line).RootElement.Clone();
     }
 
@@ -71,6 +74,15 @@ public sealed class StratumLineClient : IAsyncDisposable
     public Task<JsonElement> ReadNotificationAsync(string method, List<JsonElement>? skipped = null, TimeSpan? timeout = null) =>
         ReadUntilAsync(m => m.TryGetProperty("method", out var name) && name.GetString() == method, skipped, timeout: timeout);
 
+    private async Task<string?> NextLineAsync(TimeSpan timeout)
+    {
+        var read = _pendingRead ?? _reader.ReadLineAsync();
+        _pendingRead = read;
+        var line = await read.WaitAsync(timeout);
+        _pendingRead = null;
+        return line;
+    }
+
     /// <summary>True when the server closed the connection within <paramref name="timeout"/> (lines before it are skipped).</summary>
     public async Task<bool> WaitForCloseAsync(TimeSpan timeout)
     {
@@ -79,7 +91,7 @@ public sealed class StratumLineClient : IAsyncDisposable
         {
             while (DateTime.UtcNow < deadline)
             {
-                var line = await _reader.ReadLineAsync().WaitAsync(deadline - DateTime.UtcNow);
+                var line = await NextLineAsync(deadline - DateTime.UtcNow);
                 if (line is null)
                 {
                     return true;
