@@ -49,21 +49,9 @@ public static class StratumMessageInspector
                         reader.Skip();
                     }
                 }
-                else if (reader.ValueTextEquals("result"u8))
-                {
-                    reader.Read();
-                    message.ResultIsTrue = reader.TokenType == JsonTokenType.True;
-                    reader.Skip();
-                }
-                else if (reader.ValueTextEquals("error"u8))
-                {
-                    reader.Read();
-                    ReadError(ref reader, ref message);
-                }
                 else
                 {
-                    reader.Read();
-                    reader.Skip();
+                    ReadOtherMember(ref reader, ref message);
                 }
             }
 
@@ -156,21 +144,9 @@ public static class StratumMessageInspector
                     reader.Read();
                     ReadId(ref reader, ref message);
                 }
-                else if (reader.ValueTextEquals("result"u8))
-                {
-                    reader.Read();
-                    message.ResultIsTrue = reader.TokenType == JsonTokenType.True;
-                    reader.Skip();
-                }
-                else if (reader.ValueTextEquals("error"u8))
-                {
-                    reader.Read();
-                    ReadError(ref reader, ref message);
-                }
                 else
                 {
-                    reader.Read();
-                    reader.Skip();
+                    ReadOtherMember(ref reader, ref message);
                 }
             }
 
@@ -183,6 +159,27 @@ public static class StratumMessageInspector
         catch (InvalidOperationException)
         {
             return false;
+        }
+    }
+
+    /// <summary>A member other than <c>id</c>, <c>method</c> and <c>params</c>: a response's result or error, or one to skip.</summary>
+    private static void ReadOtherMember(ref Utf8JsonReader reader, ref StratumMessage message)
+    {
+        if (reader.ValueTextEquals("result"u8))
+        {
+            reader.Read();
+            message.ResultIsTrue = reader.TokenType == JsonTokenType.True;
+            reader.Skip();
+        }
+        else if (reader.ValueTextEquals("error"u8))
+        {
+            reader.Read();
+            ReadError(ref reader, ref message);
+        }
+        else
+        {
+            reader.Read();
+            reader.Skip();
         }
     }
 
