@@ -81,7 +81,8 @@ public static class ProxyHost
         app.Lifetime.ApplicationStarted.Register(() => ListenerStartupLog.Write(
             app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ListenerStartupLog)),
             app.Services.GetRequiredService<ListenerEndpoints>(),
-            app.Services.GetRequiredService<ProxyConfigState>().Current));
+            app.Services.GetRequiredService<ProxyConfigState>().Current,
+            app.Services.GetService<DescriptorBudget>()));
         return app;
     }
 

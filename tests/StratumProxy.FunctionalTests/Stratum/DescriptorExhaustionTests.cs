@@ -48,6 +48,7 @@ public sealed class DescriptorExhaustionTests
             WorkingDirectory = directory,
         })!;
         var stdout = process.StandardOutput.ReadToEndAsync();
+        var output = "";
         var stderr = process.StandardError.ReadToEndAsync();
         var miners = new List<TestMiner>();
         try
@@ -117,9 +118,12 @@ public sealed class DescriptorExhaustionTests
             }
 
             await process.WaitForExitAsync();
-            _ = await stdout;
+            output = await stdout;
             Directory.Delete(directory, recursive: true);
         }
+
+        // The operator is told at start-up how few miners the limit allows.
+        Assert.Matches(@"The open-files limit leaves room for only \d+ miners", output);
     }
 
     private static async Task AssertRunningAsync(Process process, Task<string> stderr)
