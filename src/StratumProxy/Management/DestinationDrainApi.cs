@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using StratumProxy.Health;
 using StratumProxy.Routing;
 using StratumProxy.Stratum;
 
@@ -16,14 +17,14 @@ public static partial class DestinationDrainApi
 
     public static IEndpointRouteBuilder MapDestinationDrainApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/api/clusters/{cluster}/destinations/{destination}/drain", (string cluster, string destination, bool? closeSessions, HttpContext context, ManagementAccess access, ClusterRegistry clusters, SessionRegistry sessions, ILoggerFactory loggers) =>
-            Change(cluster, destination, held: true, closeSessions ?? false, context, access, clusters, sessions, loggers));
-        endpoints.MapPost("/api/clusters/{cluster}/destinations/{destination}/ready", (string cluster, string destination, HttpContext context, ManagementAccess access, ClusterRegistry clusters, SessionRegistry sessions, ILoggerFactory loggers) =>
-            Change(cluster, destination, held: false, closeSessions: false, context, access, clusters, sessions, loggers));
+        endpoints.MapPost("/api/clusters/{cluster}/destinations/{destination}/drain", (string cluster, string destination, bool? closeSessions, HttpContext context, ManagementAccess access, ClusterRegistry clusters, SessionRegistry sessions, HealthMetrics metrics, ILoggerFactory loggers) =>
+            Change(cluster, destination, held: true, closeSessions ?? false, context, access, clusters, sessions, metrics, loggers));
+        endpoints.MapPost("/api/clusters/{cluster}/destinations/{destination}/ready", (string cluster, string destination, HttpContext context, ManagementAccess access, ClusterRegistry clusters, SessionRegistry sessions, HealthMetrics metrics, ILoggerFactory loggers) =>
+            Change(cluster, destination, held: false, closeSessions: false, context, access, clusters, sessions, metrics, loggers));
         return endpoints;
     }
 
-    private static IResult Change(string cluster, string destination, bool held, bool closeSessions, HttpContext context, ManagementAccess access, ClusterRegistry clusters, SessionRegistry sessions, ILoggerFactory loggers)
+    private static IResult Change(string cluster, string destination, bool held, bool closeSessions, HttpContext context, ManagementAccess access, ClusterRegistry clusters, SessionRegistry sessions, HealthMetrics metrics, ILoggerFactory loggers)
     {
         if (!access.MayChange(context))
         {
@@ -42,6 +43,7 @@ public static partial class DestinationDrainApi
         }
 
         var changed = target.SetHeldByOperator(held);
+        metrics.PublishDrained(target);
         var closed = 0;
         if (held && closeSessions)
         {

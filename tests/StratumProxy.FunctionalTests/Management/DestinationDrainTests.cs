@@ -33,6 +33,9 @@ public sealed class DestinationDrainTests
         var a = status["clusters"]![0]!["destinations"]!.AsArray().Single(d => (string?)d!["name"] == "a")!;
         Assert.True((bool)a["heldByOperator"]!);
         Assert.False((bool)a["available"]!);
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("stratum_proxy_destination_drained{cluster=\"pool\",destination=\"a\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("stratum_proxy_destination_healthy{cluster=\"pool\",destination=\"a\"} 1", metrics, StringComparison.Ordinal);
         foreach (var miner in first)
         {
             await miner.SendAsync("""{"id":9,"method":"mining.authorize","params":["w.1","x"]}""");
@@ -67,6 +70,7 @@ public sealed class DestinationDrainTests
         var ready = await PostAsync(http, "/api/clusters/pool/destinations/a/ready");
         Assert.False((bool)ready["heldByOperator"]!);
         Assert.True((bool)ready["changed"]!);
+        Assert.Contains("stratum_proxy_destination_drained{cluster=\"pool\",destination=\"a\"} 0", await http.GetStringAsync("/metrics"), StringComparison.Ordinal);
         var third = await ConnectMinersAsync(host, "third");
         Assert.True(nodeA.Connections.Count > Miners / 2, $"node A got {nodeA.Connections.Count - (Miners / 2)} of the miners after ready");
 
