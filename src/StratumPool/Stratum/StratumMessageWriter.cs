@@ -25,11 +25,7 @@ public sealed class StratumMessageWriter
     {
         var json = Begin(output, id);
         json.WriteNull("result"u8);
-        json.WriteStartArray("error"u8);
-        json.WriteNumberValue(code);
-        json.WriteStringValue(message);
-        json.WriteNullValue();
-        json.WriteEndArray();
+        WriteErrorArray(json, code, message);
         End(output);
     }
 
@@ -38,12 +34,18 @@ public sealed class StratumMessageWriter
     {
         var json = Begin(output, id);
         json.WriteBoolean("result"u8, false);
+        WriteErrorArray(json, code, message);
+        End(output);
+    }
+
+    /// <summary>Stratum's <c>"error": [code, message, null]</c>.</summary>
+    private static void WriteErrorArray(Utf8JsonWriter json, int code, string message)
+    {
         json.WriteStartArray("error"u8);
         json.WriteNumberValue(code);
         json.WriteStringValue(message);
         json.WriteNullValue();
         json.WriteEndArray();
-        End(output);
     }
 
     /// <summary><c>[[["mining.set_difficulty", sid], ["mining.notify", sid]], extranonce1, extranonce2_size]</c>.</summary>

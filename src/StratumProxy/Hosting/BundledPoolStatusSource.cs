@@ -4,12 +4,15 @@ using StratumProxy.Management;
 
 namespace StratumProxy.Hosting;
 
-/// <summary>The bundled pool's own figures (hash rate from the shares it accepted, its chain) for the status API.</summary>
-public sealed class BundledPoolStatusSource(PoolHostedService pool) : IPoolStatusSource
+/// <summary>
+/// The bundled pool's own figures (hash rate from the shares it accepted, its chain) for the status API; none when
+/// the pool is not enabled (no <see cref="PoolHostedService"/>) or not started yet.
+/// </summary>
+public sealed class BundledPoolStatusSource(PoolHostedService? pool = null) : IPoolStatusSource
 {
     public async Task<IReadOnlyList<PoolSummary>> GetPoolsAsync(CancellationToken cancellationToken)
     {
-        if (pool.Services?.GetService<PoolApi>() is not { } api)
+        if (pool?.Services?.GetService<PoolApi>() is not { } api)
         {
             return [];
         }

@@ -35,10 +35,6 @@ public static class ProxyHost
         builder.Services.AddProxyServices(options);
         builder.Services.AddStratumTls(options, builder.Configuration);
         builder.Services.AddStratumPool(builder.Configuration);
-        if (builder.Services.Any(d => d.ServiceType == typeof(PoolHostedService)))
-        {
-            builder.Services.AddSingleton<IPoolStatusSource, BundledPoolStatusSource>();
-        }
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Limits.DrainTimeout + TimeSpan.FromSeconds(5));
         builder.Host.UseSystemd();
         // UseSystemd sets its own console format; an operator's Logging:Console choice (e.g. json) still wins.
@@ -103,6 +99,7 @@ public static class ProxyHost
         services.AddSingleton<ManagementAccess>();
         services.AddSingleton<StatusReportBuilder>();
         services.AddSingleton<IPoolStatusSource, PoolApiStatusSource>();
+        services.AddSingleton<IPoolStatusSource, BundledPoolStatusSource>();
         services.AddStratumRouting();
         services.AddConnectionFilters();
         services.AddSingleton<ClusterUpstreamConnector>();

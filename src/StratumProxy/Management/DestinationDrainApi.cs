@@ -36,7 +36,7 @@ public static partial class DestinationDrainApi
             return Results.NotFound($"No cluster '{cluster}'.");
         }
 
-        var target = Array.Find(state.Model.Destinations, d => string.Equals(d.Name, destination, StringComparison.OrdinalIgnoreCase));
+        var target = state.Model.FindDestination(destination);
         if (target is null)
         {
             return Results.NotFound($"No destination '{destination}' in cluster '{cluster}'.");

@@ -28,6 +28,10 @@ public sealed class ClusterModel
     /// <summary>Every configured destination, in declared order.</summary>
     public DestinationState[] Destinations { get; }
 
+    /// <summary>The configured destination of that name (names are case-insensitive, as configuration keys are).</summary>
+    public DestinationState? FindDestination(string name) =>
+        Array.Find(Destinations, d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
+
     public DestinationTier Primaries { get; }
 
     /// <summary>Used only while no primary is eligible.</summary>

@@ -59,7 +59,7 @@ public sealed class ClusterUpstreamConnector : IUpstreamConnector, IDestinationS
             return null;
         }
 
-        var match = state.Model.Destinations.FirstOrDefault(d => string.Equals(d.Name, destination, StringComparison.OrdinalIgnoreCase));
+        var match = state.Model.FindDestination(destination);
         if (match is null)
         {
             return null;

@@ -60,14 +60,13 @@ public sealed class ProxyTestHost : IAsyncDisposable
     }
 
     /// <summary>The bundled pool's HTTP API, once started.</summary>
-    public IPEndPoint PoolApiEndPoint =>
-        _app.Services.GetRequiredService<StratumPool.Hosting.PoolHostedService>().Services!
-            .GetRequiredService<StratumPool.Hosting.PoolEndpoints>().Api!;
+    public IPEndPoint PoolApiEndPoint => PoolServices.GetRequiredService<StratumPool.Hosting.PoolEndpoints>().Api!;
 
     /// <summary>What the bundled pool says of itself through its own API service.</summary>
     public Task<StratumPool.Api.PoolInfo> PoolInfoAsync() =>
-        _app.Services.GetRequiredService<StratumPool.Hosting.PoolHostedService>().Services!
-            .GetRequiredService<StratumPool.Api.PoolApi>().GetPoolAsync(CancellationToken.None);
+        PoolServices.GetRequiredService<StratumPool.Api.PoolApi>().GetPoolAsync(CancellationToken.None);
+
+    private IServiceProvider PoolServices => _app.Services.GetRequiredService<StratumPool.Hosting.PoolHostedService>().Services!;
 
     public IPEndPoint Listener(string name) =>
         _app.Services.GetRequiredService<ListenerEndpoints>().GetBoundEndPoint(name)

@@ -3,33 +3,33 @@ using Prometheus;
 using StratumProxy.Configuration;
 using StratumProxy.Health;
 using StratumProxy.Routing;
-using StratumProxy.Routing.LoadBalancing;
+using StratumProxy.Tests.Routing;
 
 namespace StratumProxy.FunctionalTests.Routing;
 
-/// <summary>Routing and health wired as the host wires them (see AddStratumRouting), with isolated metrics.</summary>
+/// <summary>
+/// The unit tests' <see cref="RoutingTestHarness"/> (routing and health wired as the host wires them, isolated
+/// metrics) with what real connections need on top: the socket factory, the connector and the active health checker.
+/// </summary>
 internal sealed class RoutingHarness : IDisposable
 {
+    private readonly RoutingTestHarness _routing;
+
     public RoutingHarness(TimeProvider? timeProvider = null)
     {
-        TimeProvider = timeProvider ?? TimeProvider.System;
-        MetricsRegistry = Metrics.NewCustomRegistry();
-        var factory = Metrics.WithCustomRegistry(MetricsRegistry);
-        var healthMetrics = new HealthMetrics(factory);
-        Registry = new ClusterRegistry(LoadBalancingPolicyRegistry.CreateDefault(), healthMetrics, TimeProvider, NullLogger<ClusterRegistry>.Instance);
-        Passive = new PassiveHealthMonitor(TimeProvider, new RoutingMetrics(factory), healthMetrics, NullLogger<PassiveHealthMonitor>.Instance);
+        _routing = new RoutingTestHarness(timeProvider);
         Sockets = new DestinationSocketFactory(new DestinationSocketOptions());
         Connector = new DestinationConnector(Sockets, Passive, NullLogger<DestinationConnector>.Instance);
-        Checker = new ActiveHealthChecker(Registry, new TcpHealthProbe(Sockets), new StratumHealthProbe(Sockets), healthMetrics, TimeProvider, NullLogger<ActiveHealthChecker>.Instance);
+        Checker = new ActiveHealthChecker(Registry, new TcpHealthProbe(Sockets), new StratumHealthProbe(Sockets), _routing.HealthMetrics, TimeProvider, NullLogger<ActiveHealthChecker>.Instance);
     }
 
-    public TimeProvider TimeProvider { get; }
+    public TimeProvider TimeProvider => _routing.TimeProvider;
 
-    public CollectorRegistry MetricsRegistry { get; }
+    public CollectorRegistry MetricsRegistry => _routing.MetricsRegistry;
 
-    public ClusterRegistry Registry { get; }
+    public ClusterRegistry Registry => _routing.Registry;
 
-    public PassiveHealthMonitor Passive { get; }
+    public PassiveHealthMonitor Passive => _routing.Passive;
 
     public DestinationSocketFactory Sockets { get; }
 
@@ -37,29 +37,17 @@ internal sealed class RoutingHarness : IDisposable
 
     public ActiveHealthChecker Checker { get; }
 
-    public ClusterState Apply(ClusterOptions cluster, string name = "pool")
-    {
-        Registry.Apply(new ProxyOptions { Clusters = new(StringComparer.OrdinalIgnoreCase) { [name] = cluster } });
-        return Registry.TryGetCluster(name, out var state) ? state : throw new InvalidOperationException("cluster missing");
-    }
+    public ClusterState Apply(ClusterOptions cluster, string name = "pool") => _routing.Apply(cluster, name);
 
-    public async Task<string> ExportMetricsAsync()
-    {
-        using var stream = new MemoryStream();
-        await MetricsRegistry.CollectAndExportAsTextAsync(stream);
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
+    public Task<string> ExportMetricsAsync() => _routing.ExportMetricsAsync();
 
     public void Dispose()
     {
         Checker.Dispose();
-        Passive.Dispose();
+        _routing.Dispose();
     }
 
-    public static ClusterOptions Cluster(string policy, params string[] addresses) => new()
-    {
-        LoadBalancingPolicy = policy,
-        Destinations = addresses.Select((address, i) => (address, i))
-            .ToDictionary(x => $"d{x.i}", x => new DestinationOptions { Address = x.address }, StringComparer.OrdinalIgnoreCase),
-    };
+    /// <summary>A cluster of destinations named d0, d1, ... at <paramref name="addresses"/>.</summary>
+    public static ClusterOptions Cluster(string policy, params string[] addresses) =>
+        RoutingTestHarness.Cluster(policy, [.. addresses.Select(address => new DestinationOptions { Address = address })]);
 }
