@@ -5,6 +5,8 @@
 #     (dotnet tool install -g dotnet-counters)
 #   bench/profile.sh --mode idle [--conns 9800]
 #     heap of N idle miners by type, to see what a session keeps (dotnet tool install -g dotnet-gcdump)
+#   bench/profile.sh --mode perf [--seconds 8]
+#     where the CPU goes under the submit loop: Linux perf samples, JIT-compiled frames named from the perf map
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,7 +27,11 @@ while [[ $# -gt 0 ]]; do
         *) echo "usage: bench/profile.sh [--inline 0|1] [--seconds N] [--conns N] [--port-base N]" >&2; exit 2 ;;
     esac
 done
-if [[ $MODE == idle ]]; then CONNS="${CONNS:-9800}"; TOOL=dotnet-gcdump; else CONNS="${CONNS:-50}"; TOOL=dotnet-counters; fi
+case $MODE in
+    idle) CONNS="${CONNS:-9800}"; TOOL=dotnet-gcdump ;;
+    perf) CONNS="${CONNS:-50}"; TOOL=perf ;;
+    *) CONNS="${CONNS:-50}"; TOOL=dotnet-counters ;;
+esac
 TOOL_PATH="$(command -v "$TOOL" || echo "$HOME/.dotnet/tools/$TOOL")"
 [[ -x "$TOOL_PATH" ]] || { echo "$TOOL not found: dotnet tool install -g $TOOL" >&2; exit 1; }
 COUNTERS="$TOOL_PATH"
@@ -58,6 +64,7 @@ wait_port() { local d=$((SECONDS + $2)); while (( SECONDS < d )); do (exec 3<>"/
 wait_port "$BACKEND_PORT" 10
 env_args=()
 [[ $INLINE == 1 ]] && env_args=(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1)
+[[ $MODE == perf ]] && env_args+=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
 (cd "$ROOT" && exec env "${env_args[@]}" dotnet "$DLL" --config "$OUT/ours.json") > "$OUT/proxy.out" 2>&1 &
 PROXY=$!; PIDS+=("$PROXY")
 wait_port "$PLAIN_PORT" 60 || { echo "proxy did not start, see $OUT/proxy.out" >&2; exit 1; }
@@ -79,6 +86,20 @@ fi
 
 # Past the JIT first: tiered compilation and PGO re-JIT take the first seconds under load.
 for i in 1 2 3 4 5; do "$BUILD/loadgen" submit --port "$PLAIN_PORT" --conns "$CONNS" --warmup 0 --duration 2 --timeout 20 > /dev/null 2>&1 || true; done
+
+if [[ $MODE == perf ]]; then
+    timeout $((SECONDS_TO_RUN + 20)) "$BUILD/loadgen" submit --port "$PLAIN_PORT" --conns "$CONNS" --warmup 0 \
+        --duration "$((SECONDS_TO_RUN + 2))" --pids "$PROXY" --timeout $((SECONDS_TO_RUN + 15)) > "$OUT/loadgen.out" &
+    LG=$!; PIDS+=("$LG")
+    sleep 1
+    perf record -F 999 -g -p "$PROXY" -o "$OUT/submit.perf" -- sleep "$SECONDS_TO_RUN" > "$OUT/perf.log" 2>&1
+    wait "$LG" || true
+    cat "$OUT/loadgen.out"
+    perf report -i "$OUT/submit.perf" --no-children --sort dso,sym -g none --percent-limit 0.7 2>/dev/null \
+        | grep -v '^#' | grep -v '^$' | tee "$OUT/perf-report.txt" | head -60
+    echo "full report: perf report -i $OUT/submit.perf"
+    exit 0
+fi
 
 timeout $((SECONDS_TO_RUN + 30)) "$COUNTERS" collect -p "$PROXY" --format csv -o "$OUT/counters.csv" \
     --refresh-interval 1 --counters System.Runtime --duration "00:00:$(printf '%02d' $((SECONDS_TO_RUN + 2)))" > "$OUT/counters.log" 2>&1 &

@@ -1,6 +1,6 @@
 using System.Net;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Prometheus;
 using StratumPool.Hosting;
 using StratumProxy.Configuration;
@@ -39,28 +39,9 @@ public static class ProxyHost
         builder.Host.UseSystemd();
         // UseSystemd sets its own console format; an operator's Logging:Console choice (e.g. json) still wins.
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));
-        builder.WebHost.UseSockets(sockets =>
-        {
-            // Forwarding is all asynchronous and never blocks, so completions may run inline on the socket
-            // thread; this saves the thread-pool hop that dominates a proxy's cost per line.
-            sockets.UnsafePreferInlineScheduling = true;
-
-            // Accepted sockets inherit SO_KEEPALIVE and its timers from the listening socket on Linux, so a
-            // miner that vanished without a FIN is noticed even when the idle timeout is long.
-            sockets.CreateBoundListenSocket = endPoint =>
-            {
-                var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endPoint);
-                if (endPoint is IPEndPoint)
-                {
-                    socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.KeepAlive, true);
-                    socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveTime, 60);
-                    socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveInterval, 10);
-                    socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveRetryCount, 3);
-                }
-
-                return socket;
-            };
-        });
+        // Every listener, Stratum and management, reads and writes its sockets directly (no transport pipes);
+        // Kestrel picks the factory registered last.
+        builder.Services.AddSingleton<IConnectionListenerFactory, DirectSocketTransportFactory>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
