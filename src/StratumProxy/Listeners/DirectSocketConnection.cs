@@ -37,9 +37,8 @@ public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollecti
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
         ConnectionClosed = _closed.Token;
-        var stream = new NetworkStream(socket, ownsSocket: false);
-        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true, useZeroByteReads: true));
-        _output = new SocketClosingPipeWriter(PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)), this);
+        _input = new SocketPipeReader(socket);
+        _output = new SocketPipeWriter(socket, this);
         Transport = new DuplexPipe(_input, _output);
     }
 
@@ -181,7 +180,7 @@ public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollecti
             return;
         }
 
-        _features ??= new KeyValuePair<Type, object>[8];
+        _features ??= new KeyValuePair<Type, object>[6];
         if (_featureCount == _features.Length)
         {
             Array.Resize(ref _features, _features.Length * 2);

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Connections;
 using Stratum.Protocol.Framing;
 using Stratum.Protocol.ProxyProtocol;
 using StratumProxy.Configuration;
+using StratumProxy.Listeners;
 using StratumProxy.Management;
 using StratumProxy.ProxyProtocol;
 
@@ -251,7 +252,7 @@ public sealed partial class StratumSessionHandler
             ProxyProtocolWriter.WriteV2(header, source, destination);
         }
 
-        await destinationSocket.SendAsync(header.WrittenMemory, SocketFlags.None);
+        await SocketSenderPool.SendAsync(destinationSocket, header.WrittenMemory);
     }
 
     /// <summary>Sends the lines read while waiting for the worker, after the session model has seen them.</summary>
@@ -263,7 +264,7 @@ public sealed partial class StratumSessionHandler
             OnClientLine(session, line);
         }
 
-        await destination.SendAsync(replay, SocketFlags.None);
+        await SocketSenderPool.SendAsync(destination, replay);
         session.BytesFromClient += replay.Length;
     }
 
@@ -437,13 +438,13 @@ public sealed partial class StratumSessionHandler
         {
             if (data.IsSingleSegment)
             {
-                await destination.SendAsync(data.First, SocketFlags.None);
+                await SocketSenderPool.SendAsync(destination, data.First);
                 return true;
             }
 
             foreach (var segment in data)
             {
-                await destination.SendAsync(segment, SocketFlags.None);
+                await SocketSenderPool.SendAsync(destination, segment);
             }
 
             return true;

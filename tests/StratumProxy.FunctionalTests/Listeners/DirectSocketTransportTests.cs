@@ -134,9 +134,72 @@ public sealed class DirectSocketTransportTests : IAsyncLifetime
 
         connection.Abort(new ConnectionAbortedException("test"));
 
-        await Assert.ThrowsAnyAsync<IOException>(() => read.WaitAsync(Deadline));
+        await Assert.ThrowsAsync<ConnectionAbortedException>(() => read.WaitAsync(Deadline));
         await closed.Task.WaitAsync(Deadline);
         Assert.Equal(0, await client.ReceiveAsync(new byte[16], SocketFlags.None, new CancellationTokenSource(Deadline).Token));
+    }
+
+    [Fact]
+    public async Task A_canceled_read_returns_at_once_and_the_bytes_that_arrive_later_are_read_next()
+    {
+        var (client, connection) = await ConnectAsync();
+        var input = connection.Transport.Input;
+        var read = input.ReadAsync().AsTask();
+        Assert.False(read.IsCompleted);
+
+        input.CancelPendingRead();
+        var canceled = await read.WaitAsync(Deadline);
+        Assert.True(canceled.IsCanceled);
+        Assert.True(canceled.Buffer.IsEmpty);
+        input.AdvanceTo(canceled.Buffer.Start);
+
+        await client.SendAsync("after\n"u8.ToArray(), SocketFlags.None);
+        Assert.Equal("after", await ReadLineAsync(input));
+
+        // Canceled before anyone reads: the next read says so, then reading goes on.
+        input.CancelPendingRead();
+        var next = await input.ReadAsync().AsTask().WaitAsync(Deadline);
+        Assert.True(next.IsCanceled);
+        input.AdvanceTo(next.Buffer.Start);
+        await client.SendAsync("again\n"u8.ToArray(), SocketFlags.None);
+        Assert.Equal("again", await ReadLineAsync(input));
+    }
+
+    [Fact]
+    public async Task A_read_given_a_token_ends_when_the_token_fires_and_the_reader_stays_usable()
+    {
+        var (client, connection) = await ConnectAsync();
+        var input = connection.Transport.Input;
+        using var timeout = new CancellationTokenSource();
+        var read = input.ReadAsync(timeout.Token).AsTask();
+        Assert.False(read.IsCompleted);
+
+        await timeout.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read.WaitAsync(Deadline));
+
+        await client.SendAsync("still here\n"u8.ToArray(), SocketFlags.None);
+        Assert.Equal("still here", await ReadLineAsync(input));
+    }
+
+    [Fact]
+    public async Task Bytes_examined_but_not_consumed_are_read_again_with_the_next_ones_even_past_the_first_buffer()
+    {
+        var (client, connection) = await ConnectAsync();
+        var input = connection.Transport.Input;
+
+        // A sniffing stage looks at the first bytes and hands all of them on (AdvanceTo(start)).
+        await client.SendAsync("{\"id\":"u8.ToArray(), SocketFlags.None);
+        var first = await input.ReadAsync().AsTask().WaitAsync(Deadline);
+        Assert.Equal("{\"id\":", Encoding.ASCII.GetString(first.Buffer.ToArray()));
+        input.AdvanceTo(first.Buffer.Start);
+        var again = await input.ReadAsync().AsTask().WaitAsync(Deadline);
+        Assert.Equal("{\"id\":", Encoding.ASCII.GetString(again.Buffer.ToArray()));
+        input.AdvanceTo(again.Buffer.Start, again.Buffer.End);
+
+        // A line much longer than one receive buffer arrives in pieces and is returned whole.
+        var tail = new string('7', 20_000) + "}";
+        await client.SendAsync(Encoding.ASCII.GetBytes(tail + "\n"), SocketFlags.None);
+        Assert.Equal("{\"id\":" + tail, await ReadLineAsync(input));
     }
 
     [Fact]

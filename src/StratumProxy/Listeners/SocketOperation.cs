@@ -1,0 +1,70 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Threading.Tasks.Sources;
+
+namespace StratumProxy.Listeners;
+
+/// <summary>
+/// One reusable socket send or receive, awaitable without allocating: the runtime's event args with the
+/// completion surfaced as a <see cref="ValueTask{TResult}"/> of the bytes transferred.
+/// </summary>
+internal sealed class SocketOperation : SocketAsyncEventArgs, IValueTaskSource<int>
+{
+    private ManualResetValueTaskSourceCore<int> _source;
+
+    public SocketOperation()
+        : base(unsafeSuppressExecutionContextFlow: true)
+    {
+    }
+
+    public ValueTask<int> SendAsync(Socket socket, ReadOnlyMemory<byte> data)
+    {
+        _source.Reset();
+        SetBuffer(MemoryMarshal.AsMemory(data));
+        return socket.SendAsync(this) ? new ValueTask<int>(this, _source.Version) : CompletedAtOnce();
+    }
+
+    public ValueTask<int> ReceiveAsync(Socket socket, Memory<byte> buffer)
+    {
+        _source.Reset();
+        SetBuffer(buffer);
+        return socket.ReceiveAsync(this) ? new ValueTask<int>(this, _source.Version) : CompletedAtOnce();
+    }
+
+    protected override void OnCompleted(SocketAsyncEventArgs e)
+    {
+        if (SocketError == SocketError.Success)
+        {
+            _source.SetResult(BytesTransferred);
+        }
+        else
+        {
+            _source.SetException(new SocketException((int)SocketError));
+        }
+    }
+
+    private ValueTask<int> CompletedAtOnce()
+    {
+        SetBuffer(Memory<byte>.Empty);
+        return SocketError == SocketError.Success
+            ? new ValueTask<int>(BytesTransferred)
+            : ValueTask.FromException<int>(new SocketException((int)SocketError));
+    }
+
+    int IValueTaskSource<int>.GetResult(short token)
+    {
+        try
+        {
+            return _source.GetResult(token);
+        }
+        finally
+        {
+            SetBuffer(Memory<byte>.Empty);
+        }
+    }
+
+    ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _source.GetStatus(token);
+
+    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _source.OnCompleted(continuation, state, token, flags);
+}

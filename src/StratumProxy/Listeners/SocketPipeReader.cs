@@ -1,0 +1,405 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Threading.Tasks.Sources;
+
+namespace StratumProxy.Listeners;
+
+/// <summary>
+/// The input of a <see cref="DirectSocketConnection"/>: a reader over one pooled array that receives from the
+/// socket only when the consumer asks for more. With nothing buffered it first waits with a zero-byte receive, so
+/// an idle connection holds no array; the receive's completion hands the data to the waiting read directly.
+/// </summary>
+internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult>
+{
+    /// <summary>The array rented for a receive.</summary>
+    private const int BufferSize = 4096;
+
+    /// <summary>Free room below which the array is compacted or grown before a receive.</summary>
+    private const int MinimumReceive = 1024;
+
+    private readonly Socket _socket;
+    private readonly Receiver _receiver;
+    private ManualResetValueTaskSourceCore<ReadResult> _read;
+    private CancellationTokenRegistration _readCancellation;
+    private CancellationToken _readToken;
+
+    // Guarded by lock (this). The buffer holds [_consumed, _end); the consumer has examined up to _examined.
+    private byte[]? _buffer;
+    private int _consumed;
+    private int _examined;
+    private int _end;
+    private bool _receiving;
+    private bool _receivingZeroBytes;
+    private bool _dataReady;
+    private bool _readPending;
+    private bool _cancelNextRead;
+    private bool _endOfStream;
+    private bool _completed;
+    private Exception? _error;
+
+    /// <summary>The answer to the pending read, decided under the lock and delivered outside it.</summary>
+    private (ReadResult Result, Exception? Error)? _pendingCompletion;
+
+    public SocketPipeReader(Socket socket)
+    {
+        _socket = socket;
+        _receiver = new Receiver(this);
+    }
+
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        lock (this)
+        {
+            ObjectDisposedException.ThrowIf(_completed, this);
+            if (_readPending)
+            {
+                throw new InvalidOperationException("A read is already pending.");
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            if (TryTakeResult(out var result))
+            {
+                return new ValueTask<ReadResult>(result);
+            }
+
+            _read.Reset();
+            _readPending = true;
+            if (!_receiving)
+            {
+                StartReceive();
+            }
+
+            if (_pendingCompletion is { } completed)
+            {
+                // Answered while starting the receive: nobody waits on the source yet.
+                _pendingCompletion = null;
+                return completed.Error is null
+                    ? new ValueTask<ReadResult>(completed.Result)
+                    : ValueTask.FromException<ReadResult>(completed.Error);
+            }
+
+            if (cancellationToken.CanBeCanceled)
+            {
+                _readToken = cancellationToken;
+                _readCancellation = cancellationToken.UnsafeRegister(static state => ((SocketPipeReader)state!).CancelRead(fromToken: true), this);
+            }
+
+            return new ValueTask<ReadResult>(this, _read.Version);
+        }
+    }
+
+    public override bool TryRead(out ReadResult result)
+    {
+        lock (this)
+        {
+            ObjectDisposedException.ThrowIf(_completed, this);
+            return TryTakeResult(out result);
+        }
+    }
+
+    public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
+
+    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+    {
+        lock (this)
+        {
+            if (_buffer is null || !ReferenceEquals(consumed.GetObject(), _buffer))
+            {
+                return;
+            }
+
+            _consumed = consumed.GetInteger();
+            _examined = Math.Max(_consumed, ReferenceEquals(examined.GetObject(), _buffer) ? examined.GetInteger() : _consumed);
+            if (_consumed == _end && !_receiving)
+            {
+                ReleaseBuffer();
+            }
+        }
+    }
+
+    public override void CancelPendingRead() => CancelRead(fromToken: false);
+
+    public override void Complete(Exception? exception = null)
+    {
+        lock (this)
+        {
+            _completed = true;
+            if (!_receiving)
+            {
+                ReleaseBuffer();
+            }
+        }
+    }
+
+    private void CancelRead(bool fromToken)
+    {
+        ReadResult result;
+        CancellationToken token;
+        CancellationTokenRegistration registration;
+        lock (this)
+        {
+            if (!_readPending)
+            {
+                _cancelNextRead |= !fromToken;
+                return;
+            }
+
+            _readPending = false;
+            token = _readToken;
+            registration = _readCancellation;
+            _readToken = default;
+            _readCancellation = default;
+            result = new ReadResult(Buffered(), isCanceled: true, isCompleted: false);
+        }
+
+        if (!fromToken)
+        {
+            registration.Dispose();
+        }
+
+        if (fromToken)
+        {
+            _read.SetException(new OperationCanceledException(token));
+        }
+        else
+        {
+            _read.SetResult(result);
+        }
+    }
+
+    /// <summary>Starts receives until one is in flight or the pending read has its result. Called under the lock.</summary>
+    private void StartReceive()
+    {
+        while (true)
+        {
+            if (_consumed == _end && !_dataReady)
+            {
+                ReleaseBuffer();
+                _receiving = _receivingZeroBytes = true;
+                if (Receive(Memory<byte>.Empty))
+                {
+                    return;
+                }
+
+                if (!OnZeroByteReceive(_receiver.SocketError))
+                {
+                    return;
+                }
+            }
+
+            EnsureRoom();
+            _receiving = true;
+            _receivingZeroBytes = false;
+            if (Receive(_buffer.AsMemory(_end)))
+            {
+                return;
+            }
+
+            OnReceive(_receiver.SocketError, _receiver.BytesTransferred);
+            if (TryCompleteRead())
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>True when the receive is in flight; false when it finished at once (its result is in the args).</summary>
+    private bool Receive(Memory<byte> buffer)
+    {
+        try
+        {
+            _receiver.SetBuffer(buffer);
+            return _socket.ReceiveAsync(_receiver);
+        }
+        catch (ObjectDisposedException)
+        {
+            _receiver.SocketError = SocketError.OperationAborted;
+            return false;
+        }
+    }
+
+    /// <summary>True when data is ready to receive; false when the receive failed (the error is recorded).</summary>
+    private bool OnZeroByteReceive(SocketError error)
+    {
+        _receiving = _receivingZeroBytes = false;
+        if (error != SocketError.Success)
+        {
+            _error ??= SocketErrors.ToConnectionException(error);
+            TryCompleteRead();
+            return false;
+        }
+
+        _dataReady = true;
+        return true;
+    }
+
+    private void OnReceive(SocketError error, int bytes)
+    {
+        _receiving = false;
+        _dataReady = false;
+        if (error != SocketError.Success)
+        {
+            _error ??= SocketErrors.ToConnectionException(error);
+        }
+        else if (bytes == 0)
+        {
+            _endOfStream = true;
+        }
+        else
+        {
+            _end += bytes;
+        }
+
+        if (_completed)
+        {
+            ReleaseBuffer();
+        }
+    }
+
+    /// <summary>Called by the socket engine when a receive that went asynchronous finishes.</summary>
+    private void OnReceiveCompleted()
+    {
+        (ReadResult Result, Exception? Error) completion;
+        CancellationTokenRegistration registration;
+        lock (this)
+        {
+            if (_receivingZeroBytes)
+            {
+                if (OnZeroByteReceive(_receiver.SocketError) && _readPending && !_completed)
+                {
+                    StartReceive();
+                }
+            }
+            else
+            {
+                OnReceive(_receiver.SocketError, _receiver.BytesTransferred);
+                TryCompleteRead();
+            }
+
+            if (_pendingCompletion is not { } pending)
+            {
+                return;
+            }
+
+            completion = pending;
+            _pendingCompletion = null;
+            registration = _readCancellation;
+            _readCancellation = default;
+            _readToken = default;
+        }
+
+        registration.Dispose();
+        if (completion.Error is not null)
+        {
+            _read.SetException(completion.Error);
+        }
+        else
+        {
+            _read.SetResult(completion.Result);
+        }
+    }
+
+    /// <summary>Under the lock: when the pending read can be answered, parks the answer in <see cref="_pendingCompletion"/>.</summary>
+    private bool TryCompleteRead()
+    {
+        if (!_readPending)
+        {
+            return false;
+        }
+
+        var result = default(ReadResult);
+        if (_error is null && !TryTakeResult(out result))
+        {
+            return false;
+        }
+
+        _readPending = false;
+        _pendingCompletion = (result, _error);
+        return true;
+    }
+
+    /// <summary>Under the lock: a result for a read that need not wait, if there is one.</summary>
+    private bool TryTakeResult(out ReadResult result)
+    {
+        if (_cancelNextRead)
+        {
+            _cancelNextRead = false;
+            result = new ReadResult(Buffered(), isCanceled: true, isCompleted: false);
+            return true;
+        }
+
+        if (_error is not null)
+        {
+            throw _error;
+        }
+
+        if (_end > _examined || _endOfStream)
+        {
+            result = new ReadResult(Buffered(), isCanceled: false, isCompleted: _endOfStream);
+            return true;
+        }
+
+        result = default;
+        return false;
+    }
+
+    private ReadOnlySequence<byte> Buffered() =>
+        _buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer, _consumed, _end - _consumed);
+
+    private void EnsureRoom()
+    {
+        if (_buffer is null)
+        {
+            _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            _consumed = _examined = _end = 0;
+            return;
+        }
+
+        if (_buffer.Length - _end >= MinimumReceive)
+        {
+            return;
+        }
+
+        var unconsumed = _end - _consumed;
+        var target = _buffer;
+        if (_buffer.Length - unconsumed < MinimumReceive)
+        {
+            target = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, unconsumed + MinimumReceive));
+        }
+
+        Buffer.BlockCopy(_buffer, _consumed, target, 0, unconsumed);
+        if (!ReferenceEquals(target, _buffer))
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = target;
+        }
+
+        _examined -= _consumed;
+        _end = unconsumed;
+        _consumed = 0;
+    }
+
+    private void ReleaseBuffer()
+    {
+        if (_buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = null;
+        }
+
+        _consumed = _examined = _end = 0;
+    }
+
+    ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _read.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _read.GetStatus(token);
+
+    void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _read.OnCompleted(continuation, state, token, flags);
+
+    private sealed class Receiver(SocketPipeReader reader) : SocketAsyncEventArgs(unsafeSuppressExecutionContextFlow: true)
+    {
+        protected override void OnCompleted(SocketAsyncEventArgs e) => reader.OnReceiveCompleted();
+    }
+}

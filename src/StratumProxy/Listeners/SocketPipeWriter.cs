@@ -1,0 +1,165 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+
+namespace StratumProxy.Listeners;
+
+/// <summary>
+/// The output of a <see cref="DirectSocketConnection"/>: what is written collects in one pooled array and goes to
+/// the socket on flush, with event args shared by all connections (<see cref="SocketSenderPool"/>); the array
+/// goes back to the pool once sent, so an idle connection holds none. Completing it closes the connection.
+/// One writer at a time, as for any pipe writer.
+/// </summary>
+internal sealed class SocketPipeWriter(Socket socket, DirectSocketConnection connection) : PipeWriter
+{
+    private const int BufferSize = 4096;
+
+    private byte[]? _buffer;
+    private int _written;
+    private int _completed;
+
+    public override bool CanGetUnflushedBytes => true;
+
+    public override long UnflushedBytes => _written;
+
+    public override void Advance(int bytes)
+    {
+        if ((uint)bytes > (uint)((_buffer?.Length ?? 0) - _written))
+        {
+            throw new ArgumentOutOfRangeException(nameof(bytes));
+        }
+
+        _written += bytes;
+    }
+
+    public override Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        EnsureRoom(sizeHint);
+        return _buffer.AsMemory(_written);
+    }
+
+    public override Span<byte> GetSpan(int sizeHint = 0)
+    {
+        EnsureRoom(sizeHint);
+        return _buffer.AsSpan(_written);
+    }
+
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (_written == 0)
+        {
+            return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: Volatile.Read(ref _completed) != 0));
+        }
+
+        ValueTask send;
+        try
+        {
+            send = SocketSenderPool.SendAsync(socket, _buffer.AsMemory(0, _written));
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            ReleaseBuffer();
+            throw SocketErrors.ToConnectionException(ex);
+        }
+
+        if (send.IsCompletedSuccessfully)
+        {
+            ReleaseBuffer();
+            return default;
+        }
+
+        return AwaitSendAsync(send);
+    }
+
+    public override void CancelPendingFlush()
+    {
+        // A send in flight cannot be called back; it ends when the peer reads or the connection closes.
+    }
+
+    public override void Complete(Exception? exception = null)
+    {
+        var completion = CompleteAsync(exception);
+        if (completion.IsCompleted)
+        {
+            completion.GetAwaiter().GetResult();
+        }
+        else
+        {
+            // What is left to send goes in the background; the connection closes when it is out.
+            _ = completion.AsTask();
+        }
+    }
+
+    public override async ValueTask CompleteAsync(Exception? exception = null)
+    {
+        if (Interlocked.Exchange(ref _completed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (exception is null && _written > 0)
+            {
+                await FlushAsync().ConfigureAwait(false);
+            }
+        }
+        catch (IOException)
+        {
+            // The miner is gone; closing says as much.
+        }
+        finally
+        {
+            ReleaseBuffer();
+            connection.OnOutputCompleted();
+        }
+    }
+
+    private async ValueTask<FlushResult> AwaitSendAsync(ValueTask send)
+    {
+        try
+        {
+            await send.ConfigureAwait(false);
+            return default;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            throw SocketErrors.ToConnectionException(ex);
+        }
+        finally
+        {
+            ReleaseBuffer();
+        }
+    }
+
+    private void EnsureRoom(int sizeHint)
+    {
+        var needed = Math.Max(sizeHint, 1);
+        if (_buffer is null)
+        {
+            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(needed, BufferSize));
+            return;
+        }
+
+        if (_buffer.Length - _written >= needed)
+        {
+            return;
+        }
+
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _written + needed));
+        Buffer.BlockCopy(_buffer, 0, larger, 0, _written);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = larger;
+    }
+
+    private void ReleaseBuffer()
+    {
+        if (_buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = null;
+        }
+
+        _written = 0;
+    }
+}
