@@ -268,41 +268,19 @@ public sealed partial class StratumSessionHandler
         session.BytesFromClient += replay.Length;
     }
 
+    /// <summary>
+    /// Forwards both ways until the session ends. Miner to pool runs in this method itself and pool to miner in
+    /// <see cref="DestinationToClientAsync"/>: each awaiting method keeps a state machine for the life of an idle
+    /// session, so there is no third one to join the two. Whole lines are read from the miner's pipe, inspected,
+    /// and sent from the pipe's own buffers to the destination socket; the pipe is advanced only once the socket
+    /// took them (backpressure).
+    /// </summary>
     private async Task ForwardAsync(ProxySession session, ConnectionContext client, Socket destination, int maxLineBytes)
     {
-        var toUpstream = ClientToDestinationAsync(session, client.Transport.Input, destination, maxLineBytes);
         var toClient = DestinationToClientAsync(session, destination, client.Transport.Output, maxLineBytes);
-        var first = await Task.WhenAny(toUpstream, toClient);
-        var other = first == toUpstream ? toClient : toUpstream;
-        var firstReason = await first;
-        session.TrySetCloseReason(firstReason);
-
-        // A clean end of one direction is passed on as a half-close; the other direction gets a moment to
-        // deliver what it has in flight, then both sides close together.
-        if (firstReason is CloseReasons.ClientClosed or CloseReasons.DestinationClosed)
-        {
-            using var grace = new CancellationTokenSource(HalfCloseGrace, _time);
-            var completed = await Task.WhenAny(other, Task.Delay(Timeout.InfiniteTimeSpan, grace.Token).ContinueWith(static _ => { }, TaskScheduler.Default));
-            if (completed != other)
-            {
-                session.Abort(firstReason);
-            }
-        }
-        else
-        {
-            session.Abort(firstReason);
-        }
-
-        await other;
-    }
-
-    /// <summary>
-    /// Miner to pool: whole lines are read from the miner's pipe, inspected, and sent from the pipe's own buffers
-    /// to the destination socket; the pipe is advanced only once the socket took them (backpressure).
-    /// </summary>
-    private async Task<string> ClientToDestinationAsync(ProxySession session, PipeReader input, Socket destination, int maxLineBytes)
-    {
+        var input = client.Transport.Input;
         var listenerBytes = _metrics.BytesFromClients.WithLabels(session.Listener);
+        string toDestinationReason;
         try
         {
             while (true)
@@ -310,32 +288,29 @@ public sealed partial class StratumSessionHandler
                 var result = await input.ReadAsync();
                 var buffer = result.Buffer;
                 session.Touch(_time.GetTimestamp());
-                var remaining = buffer;
-                LineReadStatus status;
-                while ((status = StratumLineReader.TryReadLine(ref remaining, maxLineBytes, out var line)) == LineReadStatus.Line)
+                var status = ReadClientLines(session, buffer, maxLineBytes, out var complete, out var malformed);
+                if (malformed is not null)
                 {
-                    var reason = OnClientLine(session, line);
-                    if (reason is not null)
-                    {
-                        input.AdvanceTo(buffer.Start, buffer.End);
-                        CloseMalformed(session, reason);
-                        return reason;
-                    }
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                    CloseMalformed(session, malformed);
+                    toDestinationReason = malformed;
+                    break;
                 }
 
-                var complete = buffer.Slice(buffer.Start, remaining.Start);
                 var length = complete.Length;
                 if (length > 0 && !await SendAsync(destination, complete))
                 {
                     input.AdvanceTo(buffer.Start, buffer.End);
-                    return session.CloseReason ?? CloseReasons.DestinationClosed;
+                    toDestinationReason = session.CloseReason ?? CloseReasons.DestinationClosed;
+                    break;
                 }
 
-                input.AdvanceTo(remaining.Start, buffer.End);
+                input.AdvanceTo(complete.End, buffer.End);
                 if (status == LineReadStatus.TooLong)
                 {
                     CloseMalformed(session, CloseReasons.LineTooLong);
-                    return CloseReasons.LineTooLong;
+                    toDestinationReason = CloseReasons.LineTooLong;
+                    break;
                 }
 
                 if (length > 0)
@@ -348,25 +323,84 @@ public sealed partial class StratumSessionHandler
                 if (result.IsCompleted)
                 {
                     ShutdownSend(destination);
-                    return CloseReasons.ClientClosed;
+                    toDestinationReason = CloseReasons.ClientClosed;
+                    break;
                 }
             }
         }
         catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException or InvalidOperationException)
         {
-            return session.CloseReason ?? CloseReasons.ClientClosed;
+            toDestinationReason = session.CloseReason ?? CloseReasons.ClientClosed;
         }
+
+        if (toClient.IsCompleted)
+        {
+            // The pool's side ended first (its end closes the miner's connection, which ended this loop).
+            var reason = await toClient;
+            session.TrySetCloseReason(reason);
+            if (reason is not (CloseReasons.ClientClosed or CloseReasons.DestinationClosed))
+            {
+                session.Abort(reason);
+            }
+
+            return;
+        }
+
+        // A clean end of the miner's side is passed on as a half-close; the pool gets a moment to deliver what it
+        // has in flight, then both sides close together.
+        session.TrySetCloseReason(toDestinationReason);
+        if (toDestinationReason is CloseReasons.ClientClosed or CloseReasons.DestinationClosed)
+        {
+            using var grace = new CancellationTokenSource(HalfCloseGrace, _time);
+            var completed = await Task.WhenAny(toClient, Task.Delay(Timeout.InfiniteTimeSpan, grace.Token).ContinueWith(static _ => { }, TaskScheduler.Default));
+            if (completed != toClient)
+            {
+                session.Abort(toDestinationReason);
+            }
+        }
+        else
+        {
+            session.Abort(toDestinationReason);
+        }
+
+        await toClient;
+    }
+
+    /// <summary>
+    /// Frames and inspects the complete lines at the start of <paramref name="buffer"/>: <paramref name="complete"/>
+    /// is what may be sent on, <paramref name="malformed"/> the close reason when a line is not acceptable.
+    /// </summary>
+    private LineReadStatus ReadClientLines(ProxySession session, in ReadOnlySequence<byte> buffer, int maxLineBytes, out ReadOnlySequence<byte> complete, out string? malformed)
+    {
+        var remaining = buffer;
+        LineReadStatus status;
+        while ((status = StratumLineReader.TryReadLine(ref remaining, maxLineBytes, out var line)) == LineReadStatus.Line)
+        {
+            malformed = OnClientLine(session, line);
+            if (malformed is not null)
+            {
+                complete = default;
+                return status;
+            }
+        }
+
+        malformed = null;
+        complete = buffer.Slice(buffer.Start, remaining.Start);
+        return status;
     }
 
     /// <summary>
     /// Pool to miner, without a pipe of its own: a zero-byte receive waits for data (an idle session holds no
     /// buffer), then the bytes are received straight into the miner's output pipe, framed and inspected there, and
-    /// only whole lines are committed. A line cut by the receive is kept aside until its end arrives.
+    /// only whole lines are committed. A line cut by the receive is kept aside until its end arrives. The pool's
+    /// end of stream ends the miner's output, which closes the miner's connection; any other end closes the
+    /// session, so the miner's direction in <see cref="ForwardAsync"/> ends too.
     /// </summary>
     private async Task<string> DestinationToClientAsync(ProxySession session, Socket destination, PipeWriter output, int maxLineBytes)
     {
         var listenerBytes = _metrics.BytesToClients.WithLabels(session.Listener);
         var partial = new PartialLine();
+        string reason;
         try
         {
             while (true)
@@ -378,7 +412,9 @@ public sealed partial class StratumSessionHandler
                 session.Touch(_time.GetTimestamp());
                 if (received == 0)
                 {
-                    // End of stream: the complete lines are delivered; an unterminated tail is dropped.
+                    // End of stream: the complete lines are delivered; an unterminated tail is dropped. The reason
+                    // is set first: ending the output closes the miner's connection, which ends the other loop too.
+                    session.TrySetCloseReason(CloseReasons.DestinationClosed);
                     output.Advance(0);
                     await output.CompleteAsync();
                     return CloseReasons.DestinationClosed;
@@ -406,29 +442,33 @@ public sealed partial class StratumSessionHandler
                     var flush = await output.FlushAsync();
                     if (flush.IsCompleted || flush.IsCanceled)
                     {
-                        return CloseReasons.ClientClosed;
+                        reason = CloseReasons.ClientClosed;
+                        break;
                     }
                 }
 
                 if (status == LineReadStatus.TooLong)
                 {
-                    session.TrySetCloseReason(CloseReasons.LineTooLong);
-                    return CloseReasons.LineTooLong;
+                    reason = CloseReasons.LineTooLong;
+                    break;
                 }
             }
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            return session.CloseReason ?? CloseReasons.DestinationClosed;
+            reason = session.CloseReason ?? CloseReasons.DestinationClosed;
         }
         catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException or InvalidOperationException)
         {
-            return session.CloseReason ?? CloseReasons.ClientClosed;
+            reason = session.CloseReason ?? CloseReasons.ClientClosed;
         }
         finally
         {
             partial.Dispose();
         }
+
+        session.Abort(reason);
+        return reason;
     }
 
     /// <summary>Sends every segment; false when the destination is gone.</summary>

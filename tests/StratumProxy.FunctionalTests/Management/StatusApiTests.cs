@@ -113,6 +113,15 @@ public sealed class StatusApiTests
         var api = $"http://{poolNode.PoolApiEndPoint}/api/pools";
         var dead = $"http://127.0.0.1:{LoopbackEndpoints.ClosedPort()}/api/pools";
 
+        // The proxy keeps what it read for a few seconds: read once the node has its first job, so the figures
+        // compared below no longer change.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while ((await poolNode.PoolInfoAsync()).NetworkStats.NetworkDifficulty <= 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the pool node never got its first job");
+            await Task.Delay(20);
+        }
+
         await using var backend = new RecordingBackend();
         var section = Section(backend.EndPoint, []);
         section["Management"] = new JsonObject { ["Endpoint"] = "127.0.0.1:0", ["PoolApis"] = new JsonArray(api, dead) };
