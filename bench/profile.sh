@@ -78,6 +78,10 @@ if [[ $MODE == idle ]]; then
     cat "$OUT/loadgen.out"
     echo "RSS $base -> $rss KiB: $(awk -v a="$rss" -v b="$base" -v n="$CONNS" 'BEGIN {printf "%.2f", (a-b)/n}') KiB per miner"
     timeout 120 "$TOOL_PATH" collect -p "$PROXY" -o "$OUT/idle.gcdump" > "$OUT/gcdump.log" 2>&1
+    # Taking the dump runs a full blocking collection: RSS after it shows how much was collectable garbage.
+    sleep 1
+    after=$(awk '/^VmRSS:/ {print $2}' "/proc/$PROXY/status")
+    echo "RSS after the dump's full collection: $after KiB: $(awk -v a="$after" -v b="$base" -v n="$CONNS" 'BEGIN {printf "%.2f", (a-b)/n}') KiB per miner"
     timeout 60 "$TOOL_PATH" report "$OUT/idle.gcdump" > "$OUT/gcdump-report.txt" 2>&1
     echo "heap by type (top 40): $OUT/gcdump-report.txt"
     head -45 "$OUT/gcdump-report.txt"
