@@ -145,7 +145,7 @@ public sealed partial class DaemonClient
                     static async (state, ct) => await state.Self.SendOnceAsync(state.Endpoint, state.Method, state.Body, state.ReadResult, ct),
                     (Self: this, Endpoint: endpoint, Method: method, Body: body, ReadResult: readResult),
                     cancellationToken);
-                _metrics?.RpcDuration.WithLabels(method).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                _metrics?.RpcDuration.WithLabels([method]).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
                 if (index != start)
                 {
                     Volatile.Write(ref _preferred, index);
@@ -156,14 +156,14 @@ public sealed partial class DaemonClient
             }
             catch (DaemonRpcException ex)
             {
-                _metrics?.RpcErrors.WithLabels(method).Inc();
+                _metrics?.RpcErrors.WithLabels([method]).Inc();
                 LogRpcError(_logger, method, ex.Code, ex.RpcMessage);
                 throw;
             }
             catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or TransientDaemonException or DaemonUnavailableException
                                        && !cancellationToken.IsCancellationRequested)
             {
-                _metrics?.RpcErrors.WithLabels(method).Inc();
+                _metrics?.RpcErrors.WithLabels([method]).Inc();
                 LogDaemonUnreachable(_logger, endpoint.Url, method, ex.Message);
                 last = ex;
             }

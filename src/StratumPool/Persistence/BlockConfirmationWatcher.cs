@@ -73,7 +73,7 @@ public sealed partial class BlockConfirmationWatcher(
             if (!hash.Equals(block.Hash, StringComparison.OrdinalIgnoreCase))
             {
                 await blocks.UpdateStatusAsync(block.Id, BlockStatus.Orphaned, 0, cancellationToken);
-                metrics.BlocksFound.WithLabels("orphaned").Inc();
+                metrics.BlocksFound.WithLabels(["orphaned"]).Inc();
                 LogOrphaned(block.Height, block.Hash, hash);
                 changed++;
                 continue;
@@ -83,7 +83,7 @@ public sealed partial class BlockConfirmationWatcher(
             if (confirmations >= _options.BlockConfirmations)
             {
                 await blocks.UpdateStatusAsync(block.Id, BlockStatus.Confirmed, confirmations, cancellationToken);
-                metrics.BlocksFound.WithLabels("confirmed").Inc();
+                metrics.BlocksFound.WithLabels(["confirmed"]).Inc();
                 LogConfirmed(block.Height, block.Hash, confirmations);
                 changed++;
             }

@@ -30,7 +30,7 @@ public sealed partial class ProxyProtocolMiddleware(TrustedProxyList trusted, Ti
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            metrics.SessionsClosed.WithLabels("handshake_timeout").Inc();
+            metrics.SessionsClosed.WithLabels(["handshake_timeout"]).Inc();
             LogTimeout(connection.ConnectionId);
             return;
         }
@@ -81,7 +81,7 @@ public sealed partial class ProxyProtocolMiddleware(TrustedProxyList trusted, Ti
                     continue;
                 default:
                     input.AdvanceTo(buffer.Start, buffer.End);
-                    metrics.SessionsClosed.WithLabels("bad_proxy_header").Inc();
+                    metrics.SessionsClosed.WithLabels(["bad_proxy_header"]).Inc();
                     LogInvalidHeader(connection.ConnectionId, connection.RemoteEndPoint?.ToString() ?? "");
                     return false;
             }

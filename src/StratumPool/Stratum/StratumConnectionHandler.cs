@@ -121,7 +121,7 @@ public sealed partial class StratumConnectionHandler(StratumServerContext contex
 
     private void Close(StratumSession session, string reason, string detail)
     {
-        context.Metrics.SessionsClosed.WithLabels(reason).Inc();
+        context.Metrics.SessionsClosed.WithLabels([reason]).Inc();
         LogMalformed(session.ConnectionId, session.RemoteEndPoint?.ToString() ?? "unknown", detail);
         session.Abort(reason);
     }

@@ -82,7 +82,7 @@ public sealed partial class StratumServerService(
             {
                 if (context.Time.GetElapsedTime(session.ConnectedAt, now) > context.Options.HandshakeTimeout)
                 {
-                    context.Metrics.SessionsClosed.WithLabels("handshake_timeout").Inc();
+                    context.Metrics.SessionsClosed.WithLabels(["handshake_timeout"]).Inc();
                     session.Abort("no mining.subscribe within the handshake timeout");
                 }
 

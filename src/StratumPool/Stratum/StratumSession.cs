@@ -376,12 +376,12 @@ public sealed partial class StratumSession
         }
         catch (ShareNotStoredException)
         {
-            _context.Metrics.Shares.WithLabels("error").Inc();
+            _context.Metrics.Shares.WithLabels(["error"]).Inc();
             await ReplyErrorAsync(request.Id, StratumErrorCodes.Other, "Share not recorded, please resubmit later", cancellationToken);
             return;
         }
 
-        _context.Metrics.Shares.WithLabels("accepted").Inc();
+        _context.Metrics.Shares.WithLabels(["accepted"]).Inc();
         _context.ShareRate.Record(result.AcceptedAtDifficulty);
         await ReplyAsync(request.Id, true, cancellationToken);
 
@@ -395,12 +395,12 @@ public sealed partial class StratumSession
     {
         if (!block.Accepted)
         {
-            _context.Metrics.BlocksFound.WithLabels("rejected").Inc();
+            _context.Metrics.BlocksFound.WithLabels(["rejected"]).Inc();
             LogBlockRejected(block.Height, block.BlockHash, block.RejectReason ?? "");
             return;
         }
 
-        _context.Metrics.BlocksFound.WithLabels("pending").Inc();
+        _context.Metrics.BlocksFound.WithLabels(["pending"]).Inc();
         LogBlockFound(block.Height, block.BlockHash, worker);
         try
         {
@@ -566,7 +566,7 @@ public sealed partial class StratumSession
 
     private ValueTask RejectShareAsync(StratumId id, int code, string message, CancellationToken cancellationToken)
     {
-        _context.Metrics.Shares.WithLabels(Metrics.PoolMetrics.ShareResultLabel(code)).Inc();
+        _context.Metrics.Shares.WithLabels([Metrics.PoolMetrics.ShareResultLabel(code)]).Inc();
         return ReplyErrorAsync(id, code, message, cancellationToken);
     }
 

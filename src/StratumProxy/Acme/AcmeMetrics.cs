@@ -10,9 +10,9 @@ public sealed class AcmeMetrics(IMetricFactory factory)
         "ACME certificate orders by outcome (success, failure).",
         new CounterConfiguration { LabelNames = ["outcome"] });
 
-    public void OrderSucceeded() => _orders.WithLabels("success").Inc();
+    public void OrderSucceeded() => _orders.WithLabels(["success"]).Inc();
 
-    public void OrderFailed() => _orders.WithLabels("failure").Inc();
+    public void OrderFailed() => _orders.WithLabels(["failure"]).Inc();
 
-    public double Orders(string outcome) => _orders.WithLabels(outcome).Value;
+    public double Orders(string outcome) => _orders.WithLabels([outcome]).Value;
 }

@@ -60,13 +60,13 @@ public sealed partial class ProxyConfigReloader : IHostedService, IDisposable
             }
 
             _state.Apply(next);
-            _metrics.ConfigReloads.WithLabels("applied").Inc();
+            _metrics.ConfigReloads.WithLabels(["applied"]).Inc();
             LogApplied(_logger);
             return [];
         }
         catch (ProxyConfigurationException ex)
         {
-            _metrics.ConfigReloads.WithLabels("rejected").Inc();
+            _metrics.ConfigReloads.WithLabels(["rejected"]).Inc();
             LogRejected(_logger, string.Join("; ", ex.Errors));
             return ex.Errors;
         }

@@ -153,7 +153,7 @@ public sealed partial class BanPolicy
         var entry = new BanEntry(address, reason, now, now + duration);
         _store.Add(entry);
         _counters.TryRemove(address, out _);
-        _metrics.Bans.WithLabels(reason).Inc();
+        _metrics.Bans.WithLabels([reason]).Inc();
         _metrics.BannedAddresses.Set(_store.List().Count);
         return entry;
     }

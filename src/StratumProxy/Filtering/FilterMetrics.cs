@@ -26,7 +26,7 @@ public sealed class FilterMetrics
 
     public Gauge BannedAddresses { get; }
 
-    public void Rejected(string listener, string reason) => RejectedConnections.WithLabels(listener, reason).Inc();
+    public void Rejected(string listener, string reason) => RejectedConnections.WithLabels([listener, reason]).Inc();
 }
 
 /// <summary>Values of the <c>reason</c> label of <c>stratum_proxy_rejected_connections_total</c> set by the filters.</summary>

@@ -28,14 +28,14 @@ public sealed class HealthMetrics
 
     /// <summary>Sets the gauge from the destination's current health.</summary>
     public void Publish(DestinationState destination, long nowUtcTicks) =>
-        _healthy.WithLabels(destination.Cluster.Name, destination.Name).Set(destination.IsHealthy(nowUtcTicks) ? 1 : 0);
+        _healthy.WithLabels([destination.Cluster.Name, destination.Name]).Set(destination.IsHealthy(nowUtcTicks) ? 1 : 0);
 
     /// <summary>Sets the drained gauge from the operator's hold on the destination.</summary>
     public void PublishDrained(DestinationState destination) =>
-        _drained.WithLabels(destination.Cluster.Name, destination.Name).Set(destination.IsHeldByOperator ? 1 : 0);
+        _drained.WithLabels([destination.Cluster.Name, destination.Name]).Set(destination.IsHeldByOperator ? 1 : 0);
 
     public void CountProbe(DestinationState destination, HealthProbeResult result) =>
-        _probes.WithLabels(destination.Cluster.Name, destination.Name, result.MetricLabel()).Inc();
+        _probes.WithLabels([destination.Cluster.Name, destination.Name, result.MetricLabel()]).Inc();
 
     /// <summary>Drops the series of a destination that left the configuration.</summary>
     public void Forget(DestinationState destination)

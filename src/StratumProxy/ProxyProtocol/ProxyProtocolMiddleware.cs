@@ -79,7 +79,7 @@ public sealed partial class ProxyProtocolMiddleware
 
     private void Reject(ConnectionContext connection, IPEndPoint peer)
     {
-        _metrics.RejectedConnections.WithLabels(_listener, RejectReasons.ProxyProtocol).Inc();
+        _metrics.RejectedConnections.WithLabels([_listener, RejectReasons.ProxyProtocol]).Inc();
         LogMissingHeader(_logger, _listener, peer);
         connection.Abort(new ConnectionAbortedException("No valid PROXY protocol header."));
     }

@@ -16,5 +16,5 @@ public sealed class RoutingMetrics
     }
 
     public void CountConnectFailure(DestinationState destination) =>
-        _connectFailures.WithLabels(destination.Cluster.Name, destination.Name).Inc();
+        _connectFailures.WithLabels([destination.Cluster.Name, destination.Name]).Inc();
 }

@@ -53,7 +53,7 @@ public sealed partial class SessionTimeoutSweeper : BackgroundService
         {
             if (!session.HandshakeComplete && now - session.StartedTicks > handshake)
             {
-                _metrics.RejectedConnections.WithLabels(session.Listener, RejectReasons.HandshakeTimeout).Inc();
+                _metrics.RejectedConnections.WithLabels([session.Listener, RejectReasons.HandshakeTimeout]).Inc();
                 LogTimeout(_logger, session.Id, CloseReasons.HandshakeTimeout);
                 session.Abort(CloseReasons.HandshakeTimeout);
             }

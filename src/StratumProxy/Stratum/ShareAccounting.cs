@@ -23,7 +23,7 @@ public sealed class ShareAccounting
 
     private readonly ProxyMetrics _metrics;
     private readonly ProxyConfigState _config;
-    private readonly IEnumerable<IShareObserver> _observers;
+    private readonly IShareObserver[] _observers;
     private readonly HashrateEstimator _hashrate;
     private readonly ConcurrentDictionary<string, byte> _workerSeries = new(StringComparer.Ordinal);
 
@@ -31,7 +31,7 @@ public sealed class ShareAccounting
     {
         _metrics = metrics;
         _config = config;
-        _observers = observers;
+        _observers = observers.ToArray();
         _hashrate = hashrate;
     }
 
@@ -43,18 +43,18 @@ public sealed class ShareAccounting
             Interlocked.Increment(ref session.SharesAccepted);
             var destination = session.Destination ?? "";
             _hashrate.Record(session.Cluster, destination, session.Difficulty);
-            _metrics.DestinationHashrate.WithLabels(session.Cluster, destination).Set(_hashrate.Estimate(session.Cluster, destination));
+            _metrics.DestinationHashrate.WithLabels([session.Cluster, destination]).Set(_hashrate.Estimate(session.Cluster, destination));
         }
         else
         {
             Interlocked.Increment(ref session.SharesRejected);
         }
 
-        _metrics.Shares.WithLabels(session.Listener, session.Cluster, session.Destination ?? "", result).Inc();
+        _metrics.Shares.WithLabels([session.Listener, session.Cluster, session.Destination ?? "", result]).Inc();
         var metricsOptions = _config.Current.Metrics;
         if (metricsOptions.PerWorker && session.Worker is { } worker)
         {
-            _metrics.WorkerShares.WithLabels(WorkerLabel(worker, metricsOptions.MaxWorkerSeries), result).Inc();
+            _metrics.WorkerShares.WithLabels([WorkerLabel(worker, metricsOptions.MaxWorkerSeries), result]).Inc();
         }
 
         foreach (var observer in _observers)

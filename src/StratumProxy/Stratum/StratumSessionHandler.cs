@@ -67,8 +67,8 @@ public sealed partial class StratumSessionHandler
         var clientEndPoint = client.RemoteEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.None, 0);
         var session = new ProxySession(listenerName, listener.Cluster, client, clientEndPoint, _time.GetUtcNow(), _time.GetTimestamp());
         _registry.Add(session);
-        _metrics.SessionsTotal.WithLabels(listenerName).Inc();
-        var active = _metrics.SessionsActive.WithLabels(listenerName);
+        _metrics.SessionsTotal.WithLabels([listenerName]).Inc();
+        var active = _metrics.SessionsActive.WithLabels([listenerName]);
         active.Inc();
         UpstreamLease? lease = null;
         try
@@ -89,7 +89,7 @@ public sealed partial class StratumSessionHandler
 
             if (lease is null)
             {
-                _metrics.RejectedConnections.WithLabels(listenerName, RejectReasons.NoDestination).Inc();
+                _metrics.RejectedConnections.WithLabels([listenerName, RejectReasons.NoDestination]).Inc();
                 session.Abort(CloseReasons.NoDestination);
                 return;
             }
@@ -103,8 +103,8 @@ public sealed partial class StratumSessionHandler
                 return;
             }
 
-            _metrics.DestinationSessionsTotal.WithLabels(listener.Cluster, lease.Destination).Inc();
-            var destinationActive = _metrics.DestinationSessionsActive.WithLabels(listener.Cluster, lease.Destination);
+            _metrics.DestinationSessionsTotal.WithLabels([listener.Cluster, lease.Destination]).Inc();
+            var destinationActive = _metrics.DestinationSessionsActive.WithLabels([listener.Cluster, lease.Destination]);
             destinationActive.Inc();
             try
             {
@@ -279,7 +279,7 @@ public sealed partial class StratumSessionHandler
     {
         var toClient = DestinationToClientAsync(session, destination, client.Transport.Output, maxLineBytes);
         var input = client.Transport.Input;
-        var listenerBytes = _metrics.BytesFromClients.WithLabels(session.Listener);
+        var listenerBytes = _metrics.BytesFromClients.WithLabels([session.Listener]);
         string toDestinationReason;
         try
         {
@@ -398,7 +398,7 @@ public sealed partial class StratumSessionHandler
     /// </summary>
     private async Task<string> DestinationToClientAsync(ProxySession session, Socket destination, PipeWriter output, int maxLineBytes)
     {
-        var listenerBytes = _metrics.BytesToClients.WithLabels(session.Listener);
+        var listenerBytes = _metrics.BytesToClients.WithLabels([session.Listener]);
         var partial = new PartialLine();
         string reason;
         try
@@ -602,7 +602,7 @@ public sealed partial class StratumSessionHandler
 
     private void CloseMalformed(ProxySession session, string reason)
     {
-        _metrics.RejectedConnections.WithLabels(session.Listener, reason).Inc();
+        _metrics.RejectedConnections.WithLabels([session.Listener, reason]).Inc();
         LogMalformed(_logger, session.Id, session.ClientEndPoint, reason);
         _shares.OnMalformedLine(session);
         session.Abort(reason);
@@ -611,8 +611,8 @@ public sealed partial class StratumSessionHandler
     private void Finish(ProxySession session)
     {
         var duration = _time.GetUtcNow() - session.StartedAt;
-        _metrics.SessionDuration.WithLabels(session.Listener).Observe(duration.TotalSeconds);
-        _metrics.SessionsClosed.WithLabels(session.Listener, session.CloseReason ?? CloseReasons.ClientClosed).Inc();
+        _metrics.SessionDuration.WithLabels([session.Listener]).Observe(duration.TotalSeconds);
+        _metrics.SessionsClosed.WithLabels([session.Listener, session.CloseReason ?? CloseReasons.ClientClosed]).Inc();
         LogAccess(
             _accessLog,
             session.ClientEndPoint,

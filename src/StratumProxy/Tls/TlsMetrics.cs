@@ -21,17 +21,17 @@ public sealed class TlsMetrics
             new GaugeConfiguration { LabelNames = ["host"] });
     }
 
-    public void HandshakeSucceeded(SslProtocols protocol) => _handshakes.WithLabels("success", ProtocolLabel(protocol)).Inc();
+    public void HandshakeSucceeded(SslProtocols protocol) => _handshakes.WithLabels(["success", ProtocolLabel(protocol)]).Inc();
 
-    public void HandshakeFailed() => _handshakes.WithLabels("failure", "unknown").Inc();
+    public void HandshakeFailed() => _handshakes.WithLabels(["failure", "unknown"]).Inc();
 
-    public void AcmeChallengeAnswered(SslProtocols protocol) => _handshakes.WithLabels("acme_challenge", ProtocolLabel(protocol)).Inc();
+    public void AcmeChallengeAnswered(SslProtocols protocol) => _handshakes.WithLabels(["acme_challenge", ProtocolLabel(protocol)]).Inc();
 
-    public void SetExpiry(string host, DateTimeOffset notAfter) => _expiry.WithLabels(host).Set(notAfter.ToUnixTimeSeconds());
+    public void SetExpiry(string host, DateTimeOffset notAfter) => _expiry.WithLabels([host]).Set(notAfter.ToUnixTimeSeconds());
 
-    public double HandshakeCount(string outcome, string protocol) => _handshakes.WithLabels(outcome, protocol).Value;
+    public double HandshakeCount(string outcome, string protocol) => _handshakes.WithLabels([outcome, protocol]).Value;
 
-    public double Expiry(string host) => _expiry.WithLabels(host).Value;
+    public double Expiry(string host) => _expiry.WithLabels([host]).Value;
 
 #pragma warning disable CS0618, SYSLIB0039 // naming the obsolete versions is what lets an operator see them refused
     public static string ProtocolLabel(SslProtocols protocol) => protocol switch
