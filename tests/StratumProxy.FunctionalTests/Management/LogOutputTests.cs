@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -75,38 +73,11 @@ public sealed class LogOutputTests
         var path = Path.Combine(directory, "proxy.json");
         await File.WriteAllTextAsync(path, config.ToJsonString());
 
-        var lines = new ConcurrentQueue<string>();
-        var stderr = new StringBuilder();
-        using var process = new Process
-        {
-            StartInfo = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "StratumProxy.dll"), "--config", path])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = directory,
-            },
-        };
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lines.Enqueue(e.Data);
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            lock (stderr)
-            {
-                stderr.AppendLine(e.Data);
-            }
-        };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        await using var process = ProxyProcess.Start(path, directory);
         try
         {
             // The management endpoint's real port, from the proxy's own start-up line.
-            var management = await WaitForEventAsync(lines, 1011, process);
+            var management = await WaitForEventAsync(process, 1011);
             var endPoint = (string)management["State"]!["EndPoint"]!;
             using var http = new HttpClient { BaseAddress = new Uri($"http://{endPoint}/"), Timeout = TimeSpan.FromSeconds(10) };
             using (var wrong = new HttpRequestMessage(HttpMethod.Post, "/api/clusters/pool/destinations/n/drain"))
@@ -121,28 +92,15 @@ public sealed class LogOutputTests
                 Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(right)).StatusCode);
             }
 
-            await WaitForEventAsync(lines, 3005, process); // the pool's failing getblocktemplate, with the daemon's password in use
-            await WaitForEventAsync(lines, 3104, process); // the ACME client's failing request, with the EAB key loaded
+            await WaitForEventAsync(process, 3005); // the pool's failing getblocktemplate, with the daemon's password in use
+            await WaitForEventAsync(process, 3104); // the ACME client's failing request, with the EAB key loaded
         }
         finally
         {
-            if (!process.HasExited)
-            {
-                using var term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                try
-                {
-                    await process.WaitForExitAsync(timeout.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-            }
+            await process.StopAsync(TimeSpan.FromSeconds(60));
         }
 
-        process.WaitForExit(); // drains the redirected streams
-        var all = lines.ToArray();
+        var all = process.Lines.ToArray();
         Assert.True(all.Length > 20, $"only {all.Length} lines logged");
         foreach (var line in all)
         {
@@ -151,7 +109,7 @@ public sealed class LogOutputTests
         }
 
         Assert.Contains(all, l => l.Contains("\"LogLevel\":\"Trace\"", StringComparison.Ordinal) || l.Contains("\"LogLevel\":\"Debug\"", StringComparison.Ordinal));
-        var everything = string.Join('\n', all) + stderr;
+        var everything = string.Join('\n', all) + process.StandardError;
         foreach (var secret in new[] { ManagementToken, DaemonPassword, EabHmac, eabKey, WrongToken, "SECRET" })
         {
             Assert.DoesNotContain(secret, everything, StringComparison.Ordinal);
@@ -160,12 +118,12 @@ public sealed class LogOutputTests
         Directory.Delete(directory, recursive: true);
     }
 
-    private static async Task<JsonNode> WaitForEventAsync(ConcurrentQueue<string> lines, int eventId, Process process)
+    private static async Task<JsonNode> WaitForEventAsync(ProxyProcess process, int eventId)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (DateTime.UtcNow < deadline && !process.HasExited)
         {
-            foreach (var line in lines)
+            foreach (var line in process.Lines)
             {
                 if (line.Contains($"\"EventId\":{eventId},", StringComparison.Ordinal) && JsonNode.Parse(line) is { } entry)
                 {
@@ -176,7 +134,6 @@ public sealed class LogOutputTests
             await Task.Delay(TimeSpan.FromMilliseconds(100)); // poll interval of a bounded wait
         }
 
-        throw new TimeoutException($"event {eventId} was not logged (exited: {process.HasExited}); {lines.Count} lines so far");
+        throw new TimeoutException($"event {eventId} was not logged (exited: {process.HasExited}); {process.Lines.Count} lines so far");
     }
-
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
@@ -39,17 +38,7 @@ public sealed class DescriptorExhaustionTests
         var path = Path.Combine(directory, "proxy.json");
         await ProxyTestHost.WriteConfigAsync(path, config);
 
-        var proxyDll = Path.Combine(AppContext.BaseDirectory, "StratumProxy.dll");
-        // `ulimit -n` lowers the hard limit too, so the runtime cannot raise it back at start-up.
-        using var process = Process.Start(new ProcessStartInfo("/bin/bash", ["-c", $"ulimit -n {OpenFilesLimit} && exec dotnet \"$0\" --config \"$1\"", proxyDll, path])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            WorkingDirectory = directory,
-        })!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var output = "";
-        var stderr = process.StandardError.ReadToEndAsync();
+        await using var process = ProxyProcess.Start(path, directory, OpenFilesLimit);
         var miners = new List<TestMiner>();
         try
         {
@@ -75,7 +64,7 @@ public sealed class DescriptorExhaustionTests
 
             Assert.True(refused > 0, $"all {served} miners were served: the open-files limit was not reached");
             Assert.True(served > 10, $"only {served} miners were served before the limit");
-            await AssertRunningAsync(process, stderr);
+            AssertRunning(process);
 
             // The miners already served keep working.
             await miners[0].SendAsync("""{"id":2,"method":"mining.authorize","params":["w","x"]}""");
@@ -98,7 +87,7 @@ public sealed class DescriptorExhaustionTests
 
             Assert.NotNull(again);
             await again.DisposeAsync();
-            await AssertRunningAsync(process, stderr);
+            AssertRunning(process);
 
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{managementPort}/") };
             var metrics = await http.GetStringAsync("metrics");
@@ -112,29 +101,21 @@ public sealed class DescriptorExhaustionTests
                 await miner.DisposeAsync();
             }
 
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            await process.WaitForExitAsync();
-            output = await stdout;
+            await process.DisposeAsync();
             Directory.Delete(directory, recursive: true);
         }
 
         // The operator is told at start-up how few miners the limit allows.
-        Assert.Matches(@"The open-files limit leaves room for only \d+ miners", output);
+        Assert.Matches(@"The open-files limit leaves room for only \d+ miners", process.StandardOutput);
     }
 
-    private static async Task AssertRunningAsync(Process process, Task<string> stderr)
+    private static void AssertRunning(ProxyProcess process)
     {
         if (process.HasExited)
         {
-            Assert.Fail($"the proxy exited with code {process.ExitCode}: {await stderr}");
+            Assert.Fail($"the proxy exited with code {process.ExitCode}: {process.StandardError}");
         }
     }
-
-    private static string StartOutput(Process process) => process.HasExited ? $"exit code {process.ExitCode}" : "running";
 
     /// <summary>A miner whose subscribe was answered, or null when the proxy closed it or did not answer in time.</summary>
     private static async Task<TestMiner?> TryServeAsync(IPEndPoint endPoint)
@@ -161,7 +142,7 @@ public sealed class DescriptorExhaustionTests
         return null;
     }
 
-    private static async Task WaitForListenerAsync(Process process, int port, TimeSpan timeout)
+    private static async Task WaitForListenerAsync(ProxyProcess process, int port, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline && !process.HasExited)
@@ -178,6 +159,6 @@ public sealed class DescriptorExhaustionTests
             }
         }
 
-        throw new TimeoutException($"The proxy did not listen on {port} ({StartOutput(process)}).");
+        throw new TimeoutException($"The proxy did not listen on {port} ({(process.HasExited ? $"exit code {process.ExitCode}: {process.StandardError}" : "running")}).");
     }
 }

@@ -63,21 +63,12 @@ public sealed class LifecycleTests
         config["Clusters"]!["pool"]!["Destinations"]!["d0"]!["Weight"] = 0;
         await ProxyTestHost.WriteConfigAsync(path, config);
 
-        var proxyDll = Path.Combine(AppContext.BaseDirectory, "StratumProxy.dll");
-        using var process = Process.Start(new ProcessStartInfo("dotnet", [proxyDll, "--config", path])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            WorkingDirectory = directory,
-        })!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        await process.WaitForExitAsync(timeout.Token);
+        await using var proxy = ProxyProcess.Start(path, directory);
+        Assert.True(await proxy.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the proxy did not stop");
 
-        Assert.NotEqual(0, process.ExitCode);
-        var message = await stderr;
-        Assert.Contains("Proxy:Listeners:main:Cluster: unknown cluster 'missing'", message);
-        Assert.Contains("Proxy:Clusters:pool:Destinations:d0:Weight: must be at least 1", message);
+        Assert.NotEqual(0, proxy.ExitCode);
+        Assert.Contains("Proxy:Listeners:main:Cluster: unknown cluster 'missing'", proxy.StandardError);
+        Assert.Contains("Proxy:Clusters:pool:Destinations:d0:Weight: must be at least 1", proxy.StandardError);
         Directory.Delete(directory, recursive: true);
     }
 
