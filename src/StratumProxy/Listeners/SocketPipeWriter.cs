@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
 
 namespace StratumProxy.Listeners;
 
@@ -17,6 +18,7 @@ internal sealed class SocketPipeWriter(Socket socket, DirectSocketConnection con
     private byte[]? _buffer;
     private int _written;
     private int _completed;
+    private bool _sending;
 
     public override bool CanGetUnflushedBytes => true;
 
@@ -68,6 +70,7 @@ internal sealed class SocketPipeWriter(Socket socket, DirectSocketConnection con
             return default;
         }
 
+        _sending = true;
         return AwaitSendAsync(send);
     }
 
@@ -104,9 +107,9 @@ internal sealed class SocketPipeWriter(Socket socket, DirectSocketConnection con
                 await FlushAsync().ConfigureAwait(false);
             }
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or ConnectionAbortedException)
         {
-            // The miner is gone; closing says as much.
+            // The miner is gone or the connection was closed already; closing says as much.
         }
         finally
         {
@@ -128,12 +131,19 @@ internal sealed class SocketPipeWriter(Socket socket, DirectSocketConnection con
         }
         finally
         {
+            _sending = false;
             ReleaseBuffer();
         }
     }
 
     private void EnsureRoom(int sizeHint)
     {
+        if (_sending)
+        {
+            // The array is in the kernel's hands until the send completes.
+            throw new InvalidOperationException("Write after a flush that has not completed.");
+        }
+
         var needed = Math.Max(sizeHint, 1);
         if (_buffer is null)
         {

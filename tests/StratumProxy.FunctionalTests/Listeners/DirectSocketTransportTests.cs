@@ -87,6 +87,35 @@ public sealed class DirectSocketTransportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_flush_to_a_miner_that_does_not_read_waits_and_writing_meanwhile_is_refused()
+    {
+        var (client, connection) = await ConnectAsync();
+        client.ReceiveBufferSize = 64 * 1024;
+        var output = connection.Transport.Output;
+
+        // More than the kernel buffers on loopback: the send, and so the flush, waits for the miner to read.
+        var payload = new byte[32 * 1024 * 1024];
+        payload.AsSpan().Fill((byte)'x');
+        var flush = output.WriteAsync(payload);
+        Assert.False(flush.IsCompleted, "the kernel took 32 MiB at once");
+        Assert.Throws<InvalidOperationException>(() => output.GetMemory(16));
+
+        var buffer = new byte[1024 * 1024];
+        long total = 0;
+        using var timeout = new CancellationTokenSource(Deadline);
+        while (total < payload.Length)
+        {
+            var n = await client.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+            Assert.NotEqual(0, n);
+            total += n;
+        }
+
+        var result = await flush.AsTask().WaitAsync(Deadline);
+        Assert.False(result.IsCompleted);
+        output.GetMemory(16); // writable again once the send is done
+    }
+
+    [Fact]
     public async Task The_miner_closing_its_side_completes_the_input()
     {
         var (client, connection) = await ConnectAsync();
