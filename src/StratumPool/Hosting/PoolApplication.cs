@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Prometheus;
+using Stratum.Transport;
 using StratumPool.Api;
 using StratumPool.Chain;
 using StratumPool.Daemon;
@@ -29,6 +30,8 @@ public static class PoolApplication
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = typeof(PoolApplication).Assembly.GetName().Name });
         builder.Configuration.AddConfiguration(configuration);
         builder.WebHost.UseKestrelCore();
+        // The Stratum port and the API read and write their sockets directly (no transport pipes), as the proxy's do.
+        builder.Services.AddSingleton<IConnectionListenerFactory, DirectSocketTransportFactory>();
         builder.Services.AddRoutingCore();
         if (loggerFactory is not null)
         {

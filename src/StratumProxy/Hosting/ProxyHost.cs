@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Prometheus;
+using Stratum.Transport;
 using StratumPool.Hosting;
 using StratumProxy.Configuration;
 using StratumProxy.Filtering;

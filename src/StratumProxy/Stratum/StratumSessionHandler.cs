@@ -5,8 +5,8 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Stratum.Protocol.Framing;
 using Stratum.Protocol.ProxyProtocol;
+using Stratum.Transport;
 using StratumProxy.Configuration;
-using StratumProxy.Listeners;
 using StratumProxy.Management;
 using StratumProxy.ProxyProtocol;
 

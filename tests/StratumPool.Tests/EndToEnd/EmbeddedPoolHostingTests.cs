@@ -1,11 +1,13 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Stratum.Transport;
 using StratumPool.Hosting;
 using StratumPool.Tests.Support;
 
@@ -39,6 +41,9 @@ public sealed class EmbeddedPoolHostingTests
         var pool = host.Services.GetRequiredService<PoolHostedService>();
         var endpoints = pool.Services!.GetRequiredService<PoolEndpoints>();
         Assert.NotEqual(0, endpoints.Stratum!.Port);
+
+        // Kestrel binds with the factory registered last: the pool's ports read and write their sockets directly.
+        Assert.IsType<DirectSocketTransportFactory>(pool.Services!.GetServices<IConnectionListenerFactory>().Last());
 
         await using var client = await StratumLineClient.ConnectAsync(endpoints.Stratum);
         await client.SendAsync(1, "mining.subscribe", "embedded-test");

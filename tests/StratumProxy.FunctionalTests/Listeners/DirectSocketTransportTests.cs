@@ -7,8 +7,8 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Stratum.Transport;
 using StratumProxy.FunctionalTests.Infrastructure;
-using StratumProxy.Listeners;
 
 namespace StratumProxy.FunctionalTests.Listeners;
 

@@ -68,6 +68,41 @@ public sealed class DockerArtifactsTests
     }
 
     [Fact]
+    public void Every_project_the_proxy_builds_from_is_copied_before_the_restore()
+    {
+        // The restore runs on the project files alone (a cached layer); a project it cannot see fails the publish.
+        var build = Dockerfile.Value.Where(i => i.Stage == Dockerfile.Value[0].Stage).ToList();
+        var restore = build.FindIndex(i => i.Keyword == "RUN" && i.Arguments.Contains("dotnet restore", StringComparison.Ordinal));
+        Assert.True(restore > 0, "the build stage has no dotnet restore");
+        var copied = build.Take(restore)
+            .Where(i => i.Keyword == "COPY")
+            .SelectMany(i => i.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(p => p.EndsWith(".csproj", StringComparison.Ordinal))
+            .ToHashSet(StringComparer.Ordinal);
+
+        var pending = new Queue<string>(["src/StratumProxy/StratumProxy.csproj"]);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (pending.TryDequeue(out var project))
+        {
+            if (!seen.Add(project))
+            {
+                continue;
+            }
+
+            Assert.True(copied.Contains(project), $"Dockerfile does not copy {project} before `dotnet restore`.");
+            var directory = Path.GetDirectoryName(project)!;
+            var text = File.ReadAllText(RepositoryFiles.PathOf(project));
+            foreach (System.Text.RegularExpressions.Match reference in System.Text.RegularExpressions.Regex.Matches(text, "<ProjectReference Include=\"([^\"]+)\""))
+            {
+                var path = Path.GetRelativePath(RepositoryFiles.Root, Path.GetFullPath(RepositoryFiles.PathOf(directory, reference.Groups[1].Value)));
+                pending.Enqueue(path.Replace('\\', '/'));
+            }
+        }
+
+        Assert.True(seen.Count >= 4, $"only {seen.Count} projects found from the proxy's");
+    }
+
+    [Fact]
     public void Every_path_the_compose_file_mounts_exists_and_every_named_volume_is_declared()
     {
         var declared = ((YamlMappingNode)Compose.Value["volumes"]).Children.Keys.Select(Scalar).ToHashSet();

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 
-namespace StratumProxy.Listeners;
+namespace Stratum.Transport;
 
 /// <summary>A failed socket operation on a miner's connection as the exceptions Kestrel's transports use.</summary>
 internal static class SocketErrors

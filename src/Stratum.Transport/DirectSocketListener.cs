@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
 
-namespace StratumProxy.Listeners;
+namespace Stratum.Transport;
 
 /// <summary>Accepts connections for <see cref="DirectSocketTransportFactory"/>.</summary>
 public sealed partial class DirectSocketListener : IConnectionListener

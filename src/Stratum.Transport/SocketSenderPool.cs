@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 
-namespace StratumProxy.Listeners;
+namespace Stratum.Transport;
 
 /// <summary>
 /// Sends on any socket with event args shared by all of them, as Kestrel's socket transport does: a send

@@ -3,7 +3,7 @@ using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
 
-namespace StratumProxy.Listeners;
+namespace Stratum.Transport;
 
 /// <summary>
 /// The input of a <see cref="DirectSocketConnection"/>: a reader over one pooled array that receives from the

@@ -3,7 +3,7 @@ using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 
-namespace StratumProxy.Listeners;
+namespace Stratum.Transport;
 
 /// <summary>
 /// The output of a <see cref="DirectSocketConnection"/>: what is written collects in one pooled array and goes to

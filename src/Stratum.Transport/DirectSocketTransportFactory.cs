@@ -2,8 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Logging;
 
-namespace StratumProxy.Listeners;
+namespace Stratum.Transport;
 
 /// <summary>
 /// Kestrel's transport for the proxy's listeners: each accepted socket is read and written through pipes that

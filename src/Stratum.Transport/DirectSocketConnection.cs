@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace StratumProxy.Listeners;
+namespace Stratum.Transport;
 
 /// <summary>
 /// One accepted socket as a Kestrel connection, with no pipe or loop of its own: the input is a reader that
