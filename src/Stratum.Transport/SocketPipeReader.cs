@@ -13,7 +13,7 @@ namespace Stratum.Transport;
 internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult>
 {
     /// <summary>The array rented for a receive.</summary>
-    private const int BufferSize = 4096;
+    private const int BufferSize = SocketBufferPool.BlockSize;
 
     /// <summary>Free room below which the array is compacted or grown before a receive.</summary>
     private const int MinimumReceive = 1024;
@@ -351,7 +351,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     {
         if (_buffer is null)
         {
-            _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            _buffer = SocketBufferPool.Rent(BufferSize);
             _consumed = _examined = _end = 0;
             return;
         }
@@ -365,13 +365,13 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         var target = _buffer;
         if (_buffer.Length - unconsumed < MinimumReceive)
         {
-            target = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, unconsumed + MinimumReceive));
+            target = SocketBufferPool.Rent(Math.Max(_buffer.Length * 2, unconsumed + MinimumReceive));
         }
 
         Buffer.BlockCopy(_buffer, _consumed, target, 0, unconsumed);
         if (!ReferenceEquals(target, _buffer))
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            SocketBufferPool.Return(_buffer);
             _buffer = target;
         }
 
@@ -384,7 +384,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     {
         if (_buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            SocketBufferPool.Return(_buffer);
             _buffer = null;
         }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
@@ -13,7 +12,7 @@ namespace Stratum.Transport;
 /// </summary>
 internal sealed class SocketPipeWriter(Socket socket, DirectSocketConnection connection) : PipeWriter
 {
-    private const int BufferSize = 4096;
+    private const int BufferSize = SocketBufferPool.BlockSize;
 
     private byte[]? _buffer;
     private int _written;
@@ -147,7 +146,7 @@ internal sealed class SocketPipeWriter(Socket socket, DirectSocketConnection con
         var needed = Math.Max(sizeHint, 1);
         if (_buffer is null)
         {
-            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(needed, BufferSize));
+            _buffer = SocketBufferPool.Rent(Math.Max(needed, BufferSize));
             return;
         }
 
@@ -156,9 +155,9 @@ internal sealed class SocketPipeWriter(Socket socket, DirectSocketConnection con
             return;
         }
 
-        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _written + needed));
+        var larger = SocketBufferPool.Rent(Math.Max(_buffer.Length * 2, _written + needed));
         Buffer.BlockCopy(_buffer, 0, larger, 0, _written);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        SocketBufferPool.Return(_buffer);
         _buffer = larger;
     }
 
@@ -166,7 +165,7 @@ internal sealed class SocketPipeWriter(Socket socket, DirectSocketConnection con
     {
         if (_buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            SocketBufferPool.Return(_buffer);
             _buffer = null;
         }
 
