@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Collections.Concurrent;
+using Microsoft.Extensions.ObjectPool;
 
 namespace Stratum.Transport;
 
@@ -13,42 +13,31 @@ internal static class SocketBufferPool
 {
     public const int BlockSize = 4096;
 
-    /// <summary>Arrays kept for reuse at most (16 MiB); beyond that a returned array is left to the collector.</summary>
+    /// <summary>Blocks kept for reuse at most (16 MiB); one returned beyond that is left to the collector.</summary>
     private const int MaxPooled = 4096;
 
-    private static readonly ConcurrentQueue<byte[]> s_blocks = new();
-    private static int s_count;
+    private static readonly ObjectPool<byte[]> s_blocks =
+        new DefaultObjectPoolProvider { MaximumRetained = MaxPooled }.Create(new PinnedBlockPolicy());
 
-    public static byte[] Rent(int minimumLength)
-    {
-        if (minimumLength > BlockSize)
-        {
-            return ArrayPool<byte>.Shared.Rent(minimumLength);
-        }
-
-        if (s_blocks.TryDequeue(out var block))
-        {
-            Interlocked.Decrement(ref s_count);
-            return block;
-        }
-
-        return GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true);
-    }
+    public static byte[] Rent(int minimumLength) =>
+        minimumLength > BlockSize ? ArrayPool<byte>.Shared.Rent(minimumLength) : s_blocks.Get();
 
     public static void Return(byte[] array)
     {
-        if (array.Length != BlockSize)
+        if (array.Length == BlockSize)
+        {
+            s_blocks.Return(array);
+        }
+        else
         {
             ArrayPool<byte>.Shared.Return(array);
-            return;
         }
+    }
 
-        if (Interlocked.Increment(ref s_count) <= MaxPooled)
-        {
-            s_blocks.Enqueue(array);
-            return;
-        }
+    private sealed class PinnedBlockPolicy : PooledObjectPolicy<byte[]>
+    {
+        public override byte[] Create() => GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true);
 
-        Interlocked.Decrement(ref s_count);
+        public override bool Return(byte[] obj) => true;
     }
 }

@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Net.Sockets;
+using Microsoft.Extensions.ObjectPool;
 
 namespace Stratum.Transport;
 
@@ -9,10 +9,11 @@ namespace Stratum.Transport;
 /// </summary>
 public static class SocketSenderPool
 {
+    /// <summary>Senders kept for reuse at most; one returned beyond that is disposed.</summary>
     private const int MaxPooled = 256;
 
-    private static readonly ConcurrentQueue<SocketOperation> s_pool = new();
-    private static int s_count;
+    private static readonly ObjectPool<SocketSender> s_pool =
+        new DefaultObjectPoolProvider { MaximumRetained = MaxPooled }.Create(new DefaultPooledObjectPolicy<SocketSender>());
 
     /// <summary>
     /// Sends all of <paramref name="data"/>; throws <see cref="SocketException"/> when the socket fails and
@@ -20,7 +21,7 @@ public static class SocketSenderPool
     /// </summary>
     public static ValueTask SendAsync(Socket socket, ReadOnlyMemory<byte> data)
     {
-        var sender = Rent();
+        var sender = s_pool.Get();
         ValueTask<int> send;
         try
         {
@@ -28,20 +29,20 @@ public static class SocketSenderPool
         }
         catch
         {
-            Return(sender);
+            s_pool.Return(sender);
             throw;
         }
 
         if (send.IsCompletedSuccessfully)
         {
-            Return(sender);
+            s_pool.Return(sender);
             return ValueTask.CompletedTask;
         }
 
         return AwaitAsync(send, sender);
     }
 
-    private static async ValueTask AwaitAsync(ValueTask<int> send, SocketOperation sender)
+    private static async ValueTask AwaitAsync(ValueTask<int> send, SocketSender sender)
     {
         try
         {
@@ -49,30 +50,7 @@ public static class SocketSenderPool
         }
         finally
         {
-            Return(sender);
+            s_pool.Return(sender);
         }
-    }
-
-    private static SocketOperation Rent()
-    {
-        if (s_pool.TryDequeue(out var sender))
-        {
-            Interlocked.Decrement(ref s_count);
-            return sender;
-        }
-
-        return new SocketOperation();
-    }
-
-    private static void Return(SocketOperation sender)
-    {
-        if (Interlocked.Increment(ref s_count) <= MaxPooled)
-        {
-            s_pool.Enqueue(sender);
-            return;
-        }
-
-        Interlocked.Decrement(ref s_count);
-        sender.Dispose();
     }
 }

@@ -5,14 +5,14 @@ using System.Threading.Tasks.Sources;
 namespace Stratum.Transport;
 
 /// <summary>
-/// One reusable socket send or receive, awaitable without allocating: the runtime's event args with the
-/// completion surfaced as a <see cref="ValueTask{TResult}"/> of the bytes transferred.
+/// One reusable socket send, awaitable without allocating: the runtime's event args with the completion surfaced
+/// as a <see cref="ValueTask{TResult}"/> of the bytes sent.
 /// </summary>
-internal sealed class SocketOperation : SocketAsyncEventArgs, IValueTaskSource<int>
+internal sealed class SocketSender : SocketAsyncEventArgs, IValueTaskSource<int>
 {
     private ManualResetValueTaskSourceCore<int> _source;
 
-    public SocketOperation()
+    public SocketSender()
         : base(unsafeSuppressExecutionContextFlow: true)
     {
     }
@@ -22,13 +22,6 @@ internal sealed class SocketOperation : SocketAsyncEventArgs, IValueTaskSource<i
         _source.Reset();
         SetBuffer(MemoryMarshal.AsMemory(data));
         return socket.SendAsync(this) ? new ValueTask<int>(this, _source.Version) : CompletedAtOnce();
-    }
-
-    public ValueTask<int> ReceiveAsync(Socket socket, Memory<byte> buffer)
-    {
-        _source.Reset();
-        SetBuffer(buffer);
-        return socket.ReceiveAsync(this) ? new ValueTask<int>(this, _source.Version) : CompletedAtOnce();
     }
 
     protected override void OnCompleted(SocketAsyncEventArgs e)
