@@ -19,7 +19,7 @@ public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollecti
     private static long s_lastId;
 
     private readonly Socket _socket;
-    private readonly PipeReader _input;
+    private readonly SocketPipeReader _input;
     private readonly PipeWriter _output;
     private readonly CancellationTokenSource _closed = new();
     private readonly long _number = Interlocked.Increment(ref s_lastId);
@@ -61,6 +61,7 @@ public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollecti
     /// <summary>Closes the socket now; pending reads and writes fail and <c>ConnectionClosed</c> fires.</summary>
     public override void Abort(ConnectionAbortedException abortReason)
     {
+        _input.Abort(abortReason);
         CloseSocket();
         SignalClosed();
     }

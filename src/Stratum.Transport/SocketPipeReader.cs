@@ -120,6 +120,27 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
 
     public override void CancelPendingRead() => CancelRead(fromToken: false);
 
+    /// <summary>
+    /// The connection was aborted: this read and every later one fail with <paramref name="reason"/>, whatever the
+    /// socket's own pending receive ends with (closing a socket can also look like an orderly end of stream).
+    /// </summary>
+    public void Abort(Exception reason)
+    {
+        (ReadResult Result, Exception? Error) completion;
+        CancellationTokenRegistration registration;
+        lock (this)
+        {
+            _error ??= reason;
+            TryCompleteRead();
+            if (!TakePendingCompletion(out completion, out registration))
+            {
+                return;
+            }
+        }
+
+        Deliver(completion, registration);
+    }
+
     public override void Complete(Exception? exception = null)
     {
         lock (this)
@@ -277,18 +298,36 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
                 TryCompleteRead();
             }
 
-            if (_pendingCompletion is not { } pending)
+            if (!TakePendingCompletion(out completion, out registration))
             {
                 return;
             }
-
-            completion = pending;
-            _pendingCompletion = null;
-            registration = _readCancellation;
-            _readCancellation = default;
-            _readToken = default;
         }
 
+        Deliver(completion, registration);
+    }
+
+    /// <summary>Under the lock: takes the answer <see cref="TryCompleteRead"/> parked for the pending read, if any.</summary>
+    private bool TakePendingCompletion(out (ReadResult Result, Exception? Error) completion, out CancellationTokenRegistration registration)
+    {
+        registration = default;
+        if (_pendingCompletion is not { } pending)
+        {
+            completion = default;
+            return false;
+        }
+
+        completion = pending;
+        _pendingCompletion = null;
+        registration = _readCancellation;
+        _readCancellation = default;
+        _readToken = default;
+        return true;
+    }
+
+    /// <summary>Outside the lock: answers the read (its continuation may run here and read again).</summary>
+    private void Deliver((ReadResult Result, Exception? Error) completion, CancellationTokenRegistration registration)
+    {
         registration.Dispose();
         if (completion.Error is not null)
         {
