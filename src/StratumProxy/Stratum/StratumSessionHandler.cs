@@ -335,14 +335,8 @@ public sealed partial class StratumSessionHandler
 
         if (toClient.IsCompleted)
         {
-            // The pool's side ended first (its end closes the miner's connection, which ended this loop).
-            var reason = await toClient;
-            session.TrySetCloseReason(reason);
-            if (reason is not (CloseReasons.ClientClosed or CloseReasons.DestinationClosed))
-            {
-                session.Abort(reason);
-            }
-
+            // The pool's side ended first: it recorded why and closed the miner's connection, which ended this loop.
+            await toClient;
             return;
         }
 
@@ -394,9 +388,10 @@ public sealed partial class StratumSessionHandler
     /// buffer), then the bytes are received straight into the miner's output pipe, framed and inspected there, and
     /// only whole lines are committed. A line cut by the receive is kept aside until its end arrives. The pool's
     /// end of stream ends the miner's output, which closes the miner's connection; any other end closes the
-    /// session, so the miner's direction in <see cref="ForwardAsync"/> ends too.
+    /// session, so the miner's direction in <see cref="ForwardAsync"/> ends too. Either way the close reason is
+    /// recorded first.
     /// </summary>
-    private async Task<string> DestinationToClientAsync(ProxySession session, Socket destination, PipeWriter output, int maxLineBytes)
+    private async Task DestinationToClientAsync(ProxySession session, Socket destination, PipeWriter output, int maxLineBytes)
     {
         var listenerBytes = _metrics.BytesToClients.WithLabels([session.Listener]);
         var partial = new PartialLine();
@@ -417,7 +412,7 @@ public sealed partial class StratumSessionHandler
                     session.TrySetCloseReason(CloseReasons.DestinationClosed);
                     output.Advance(0);
                     await output.CompleteAsync();
-                    return CloseReasons.DestinationClosed;
+                    return;
                 }
 
                 var data = memory[..(carried + received)];
@@ -468,7 +463,6 @@ public sealed partial class StratumSessionHandler
         }
 
         session.Abort(reason);
-        return reason;
     }
 
     /// <summary>Sends every segment; false when the destination is gone.</summary>
