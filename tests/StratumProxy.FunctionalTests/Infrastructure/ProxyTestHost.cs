@@ -75,6 +75,16 @@ public sealed class ProxyTestHost : IAsyncDisposable
     public Uri ManagementUri =>
         new($"http://{_app.Services.GetRequiredService<ListenerEndpoints>().ManagementEndPoint}/");
 
+    /// <summary>What <c>GET /api/status</c> on the management endpoint answers now.</summary>
+    public async Task<JsonNode> StatusAsync()
+    {
+        using var http = new HttpClient { BaseAddress = ManagementUri, Timeout = TimeSpan.FromSeconds(10) };
+        return JsonNode.Parse(await http.GetStringAsync("api/status"))!;
+    }
+
+    /// <summary>The one session <c>/api/status</c> lists (fails unless there is exactly one).</summary>
+    public async Task<JsonNode> SingleSessionAsync() => (await StatusAsync())["sessions"]!.AsArray().Single()!;
+
     public T Get<T>()
         where T : notnull => _app.Services.GetRequiredService<T>();
 

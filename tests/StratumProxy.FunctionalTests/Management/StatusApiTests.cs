@@ -24,7 +24,7 @@ public sealed class StatusApiTests
         }));
 
         var served = await HandshakeAsync(host.Listener("plain-tls"), TlsHost);
-        var certificate = (await GetStatusAsync(host))["certificates"]!.AsArray().Single(c => (string?)c!["host"] == TlsHost)!;
+        var certificate = (await host.StatusAsync())["certificates"]!.AsArray().Single(c => (string?)c!["host"] == TlsHost)!;
 
         Assert.Equal(served.Thumbprint, (string?)certificate["thumbprint"]);
         Assert.Equal(new DateTimeOffset(served.NotAfter.ToUniversalTime()), certificate["notAfter"]!.GetValue<DateTimeOffset>());
@@ -56,7 +56,7 @@ public sealed class StatusApiTests
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            certificate = (await GetStatusAsync(host))["certificates"]!.AsArray().Single(c => (string?)c!["host"] == AcmeHost);
+            certificate = (await host.StatusAsync())["certificates"]!.AsArray().Single(c => (string?)c!["host"] == AcmeHost);
             if ((int)certificate!["renewalFailures"]! > 0)
             {
                 break;
@@ -85,7 +85,7 @@ public sealed class StatusApiTests
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            pool = (await GetStatusAsync(host))["pools"]!.AsArray().SingleOrDefault();
+            pool = (await host.StatusAsync())["pools"]!.AsArray().SingleOrDefault();
             if (pool is not null && (bool)pool["daemonConnected"]!)
             {
                 break;
@@ -127,7 +127,7 @@ public sealed class StatusApiTests
         section["Management"] = new JsonObject { ["Endpoint"] = "127.0.0.1:0", ["PoolApis"] = new JsonArray(api, dead) };
         await using var host = await ProxyTestHost.StartAsync(section);
 
-        var pools = (await GetStatusAsync(host))["pools"]!.AsArray();
+        var pools = (await host.StatusAsync())["pools"]!.AsArray();
         var own = await poolNode.PoolInfoAsync();
         var read = pools.Single(p => (string?)p!["source"] == api)!;
         Assert.Equal(own.Id, (string?)read["id"]);
@@ -173,12 +173,6 @@ public sealed class StatusApiTests
                 },
             },
         };
-    }
-
-    private static async Task<JsonNode> GetStatusAsync(ProxyTestHost host)
-    {
-        using var http = new HttpClient { BaseAddress = host.ManagementUri, Timeout = TimeSpan.FromSeconds(10) };
-        return JsonNode.Parse(await http.GetStringAsync("/api/status"))!;
     }
 
     private static async Task<X509Certificate2> HandshakeAsync(IPEndPoint endPoint, string host)

@@ -51,8 +51,7 @@ public sealed class ForwardingTests
         }
 
         using var http = new HttpClient { BaseAddress = proxy.ManagementUri };
-        var status = await http.GetFromJsonAsync<JsonObject>("api/status");
-        var session = status!["sessions"]!.AsArray().Single()!;
+        var session = await proxy.SingleSessionAsync();
         Assert.Equal("bc1qworker.rig1", session["worker"]!.GetValue<string>());
         Assert.Equal("cpuminer/2.5.1", session["userAgent"]!.GetValue<string>());
         Assert.Equal("08000002", session["extraNonce1"]!.GetValue<string>());
@@ -113,8 +112,7 @@ public sealed class ForwardingTests
         await miner.ReadLineAsync();
         await miner.ReadLineAsync();
 
-        using var http = new HttpClient { BaseAddress = proxy.ManagementUri };
-        var session = (await http.GetFromJsonAsync<JsonObject>("api/status"))!["sessions"]!.AsArray().Single()!;
+        var session = await proxy.SingleSessionAsync();
         Assert.Equal(0.5, session["difficulty"]!.GetValue<double>());
         Assert.Equal("job42", session["jobId"]!.GetValue<string>());
     }
@@ -152,8 +150,7 @@ public sealed class ForwardingTests
         await stream.WriteAsync(Encoding.UTF8.GetBytes(last[40..] + "\n"));
         Assert.Equal(last, await miner.ReadLineAsync());
 
-        using var http = new HttpClient { BaseAddress = proxy.ManagementUri };
-        var session = (await http.GetFromJsonAsync<JsonObject>("api/status"))!["sessions"]!.AsArray().Single()!;
+        var session = await proxy.SingleSessionAsync();
         Assert.Equal(2, session["difficulty"]!.GetValue<double>());
         Assert.Equal("job-last", session["jobId"]!.GetValue<string>());
     }
@@ -312,8 +309,7 @@ public sealed class ForwardingTests
         var received = Encoding.ASCII.GetString(await connection.WaitForBytesAsync(20));
         Assert.StartsWith("PROXY TCP4 203.0.113.7 198.51.100.1 51000 3333\r\n", received);
 
-        using var http = new HttpClient { BaseAddress = proxy.ManagementUri };
-        var session = (await http.GetFromJsonAsync<JsonObject>("api/status"))!["sessions"]!.AsArray().Single()!;
+        var session = await proxy.SingleSessionAsync();
         Assert.Equal("203.0.113.7:51000", session["client"]!.GetValue<string>());
     }
 
