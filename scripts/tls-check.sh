@@ -17,11 +17,17 @@ if [ "$ca" != "-" ]; then
 fi
 
 coproc OSSL { exec timeout "$wait_seconds" openssl s_client "${args[@]}" "$@" 2>/dev/null; }
-printf '%s\n' "$line" >&"${OSSL[1]}"
+# Bash unsets OSSL and OSSL_PID and closes the coprocess's pipes as soon as it reaps it, which may happen between
+# any two commands below (right after the kill, say, and `set -u` would then end the script with 1 after a good
+# reply): keep the pid from $! and copies of both pipe ends.
+ossl_pid=$!
+exec {to_ossl}>&"${OSSL[1]}" {from_ossl}<&"${OSSL[0]}"
+printf '%s\n' "$line" >&"$to_ossl"
 reply=""
-IFS= read -r -t "$wait_seconds" reply <&"${OSSL[0]}" || true
-kill "$OSSL_PID" 2>/dev/null || true
-wait "$OSSL_PID" 2>/dev/null || true
+IFS= read -r -t "$wait_seconds" reply <&"$from_ossl" || true
+kill "$ossl_pid" 2>/dev/null || true
+wait "$ossl_pid" 2>/dev/null || true
+exec {to_ossl}>&- {from_ossl}<&-
 if [ -z "$reply" ]; then
   echo "no answer through TLS from $host:$port" >&2
   exit 1

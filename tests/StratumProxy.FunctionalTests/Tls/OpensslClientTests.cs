@@ -17,9 +17,9 @@ public sealed class OpensslClientTests : IDisposable
         await using var host = await StartAsync();
         var ca = ExportServedCertificate();
 
-        var (exitCode, output) = await RunScriptAsync(host.Port, Host, ca, protocol);
+        var (exitCode, output, error) = await RunScriptAsync(host.Port, Host, ca, protocol);
 
-        Assert.Equal(0, exitCode);
+        Assert.True(exitCode == 0, $"tls-check.sh exited with {exitCode}: {error}");
         Assert.Equal("{\"id\":1,\"method\":\"mining.subscribe\",\"params\":[\"tls-check/1.0\"]}", output.Trim());
     }
 
@@ -29,7 +29,7 @@ public sealed class OpensslClientTests : IDisposable
         await using var host = await StartAsync();
 
         // SECLEVEL=0 lets openssl itself offer TLS 1.1, so the refusal is the server's.
-        var (exitCode, output) = await RunScriptAsync(host.Port, Host, "-", "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0");
+        var (exitCode, output, _) = await RunScriptAsync(host.Port, Host, "-", "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0");
 
         Assert.NotEqual(0, exitCode);
         Assert.Equal(string.Empty, output.Trim());
@@ -42,7 +42,7 @@ public sealed class OpensslClientTests : IDisposable
         await using var host = await StartAsync();
         var ca = ExportServedCertificate();
 
-        var (exitCode, _) = await RunScriptAsync(host.Port, "other.pool.test", ca, "-tls1_3");
+        var (exitCode, _, _) = await RunScriptAsync(host.Port, "other.pool.test", ca, "-tls1_3");
 
         Assert.NotEqual(0, exitCode);
     }
@@ -61,7 +61,7 @@ public sealed class OpensslClientTests : IDisposable
         return path;
     }
 
-    private static async Task<(int ExitCode, string Output)> RunScriptAsync(int port, string sni, string ca, params string[] extra)
+    private static async Task<(int ExitCode, string Output, string Error)> RunScriptAsync(int port, string sni, string ca, params string[] extra)
     {
         var script = Path.Combine(Acme.PebbleAvailability.RepositoryRoot, "scripts", "tls-check.sh");
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -76,8 +76,7 @@ public sealed class OpensslClientTests : IDisposable
         var error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await process.WaitForExitAsync(timeout.Token);
-        _ = await error;
-        return (process.ExitCode, await output);
+        return (process.ExitCode, await output, await error);
     }
 
     public void Dispose() => _env.Dispose();
