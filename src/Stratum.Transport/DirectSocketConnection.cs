@@ -1,24 +1,25 @@
 using System.Collections;
 using System.IO.Pipelines;
-using System.Net.Sockets;
+using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Stratum.Transport.EventLoop;
 
 namespace Stratum.Transport;
 
 /// <summary>
 /// One accepted socket as a Kestrel connection, with no pipe or loop of its own: the input is a reader that
-/// receives straight from the socket when asked (a zero-byte receive first, so an idle connection holds no
+/// receives straight from the socket when asked (after the socket's event, so an idle connection holds no
 /// buffer), the output a writer that sends on flush. The connection is its own feature collection; features set
 /// by the pipeline (TLS, PROXY, Kestrel's own) go in a short list.
 /// </summary>
 public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollection, IConnectionIdFeature,
-    IConnectionTransportFeature, IConnectionItemsFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature
+    IConnectionTransportFeature, IConnectionItemsFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IEpollSocketFeature
 {
     private static long s_lastId;
 
-    private readonly Socket _socket;
+    private readonly EpollSocket _socket;
     private readonly SocketPipeReader _input;
     private readonly PipeWriter _output;
     private readonly CancellationTokenSource _closed = new();
@@ -31,11 +32,11 @@ public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollecti
     private int _socketClosed;
     private int _closedSignalled;
 
-    public DirectSocketConnection(Socket socket)
+    internal DirectSocketConnection(EpollSocket socket, IPEndPoint? remote)
     {
         _socket = socket;
         LocalEndPoint = socket.LocalEndPoint;
-        RemoteEndPoint = socket.RemoteEndPoint;
+        RemoteEndPoint = remote;
         ConnectionClosed = _closed.Token;
         _input = new SocketPipeReader(socket);
         _output = new SocketPipeWriter(socket, this);
@@ -49,6 +50,8 @@ public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollecti
     }
 
     public override IFeatureCollection Features => this;
+
+    EpollSocket IEpollSocketFeature.Socket => _socket;
 
     public override IDictionary<object, object?> Items
     {
@@ -85,14 +88,7 @@ public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollecti
             return;
         }
 
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-        }
-
+        _socket.Shutdown();
         _socket.Dispose();
     }
 
@@ -146,6 +142,7 @@ public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollecti
         typeof(IConnectionItemsFeature),
         typeof(IConnectionLifetimeFeature),
         typeof(IConnectionEndPointFeature),
+        typeof(IEpollSocketFeature),
     ];
 
     private object? GetFeature(Type key)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
+using Stratum.Transport.EventLoop;
 
 namespace Stratum.Transport;
 
@@ -12,11 +13,15 @@ public sealed partial class DirectSocketListener : IConnectionListener
     private static readonly TimeSpan ResourceBackoff = TimeSpan.FromMilliseconds(50);
 
     private readonly Socket _socket;
+    private readonly EpollSocket _events;
+    private readonly bool _inlineCompletions;
     private readonly ILogger _logger;
 
-    internal DirectSocketListener(Socket socket, ILogger logger)
+    internal DirectSocketListener(Socket socket, bool inlineCompletions, ILogger logger)
     {
         _socket = socket;
+        _events = EpollSocket.ForListener(socket);
+        _inlineCompletions = inlineCompletions;
         _logger = logger;
         EndPoint = socket.LocalEndPoint!;
     }
@@ -27,48 +32,75 @@ public sealed partial class DirectSocketListener : IConnectionListener
     {
         while (true)
         {
-            try
-            {
-                var accepted = await _socket.AcceptAsync(cancellationToken);
-                accepted.NoDelay = true;
-                return new DirectSocketConnection(accepted);
-            }
-            catch (ObjectDisposedException)
+            if (_events.IsDisposed || cancellationToken.IsCancellationRequested)
             {
                 return null;
             }
-            catch (OperationCanceledException)
+
+            var accepted = _events.Accept(_inlineCompletions, out var remote, out var error);
+            if (accepted is not null)
             {
-                return null;
+                return new DirectSocketConnection(accepted, remote);
             }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted or SocketError.Shutdown)
+
+            switch (error)
             {
-                return null;
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
-            {
-                // Out of descriptors or memory: the kernel keeps the miner queued; try again shortly rather than spin.
-                LogAcceptResourceShortage(_logger, EndPoint, ex.SocketErrorCode);
-                await Task.Delay(ResourceBackoff, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SocketException ex)
-            {
-                // A connection reset while queued, or similar: that miner is gone, the listener goes on.
-                LogAcceptFailed(_logger, EndPoint, ex.SocketErrorCode);
+                case SocketError.WouldBlock:
+                    if (!cancellationToken.CanBeCanceled)
+                    {
+                        await _events.WaitReadableAsync().ConfigureAwait(false);
+                        break;
+                    }
+
+                    try
+                    {
+                        await _events.WaitReadableAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return null;
+                    }
+
+                    break;
+                case SocketError.OperationAborted or SocketError.Interrupted or SocketError.Shutdown or SocketError.InvalidArgument:
+                    return null;
+                case SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable:
+                    // Out of descriptors or memory: the kernel keeps the miner queued; try again shortly rather than spin.
+                    LogAcceptResourceShortage(_logger, EndPoint, error);
+                    try
+                    {
+                        await Task.Delay(ResourceBackoff, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return null;
+                    }
+
+                    break;
+                default:
+                    // A connection reset while queued, or similar: that miner is gone, the listener goes on.
+                    LogAcceptFailed(_logger, EndPoint, error);
+                    break;
             }
         }
     }
 
     public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
     {
-        _socket.Dispose();
+        Close();
         return ValueTask.CompletedTask;
     }
 
     public ValueTask DisposeAsync()
     {
-        _socket.Dispose();
+        Close();
         return ValueTask.CompletedTask;
+    }
+
+    private void Close()
+    {
+        _socket.Dispose();
+        _events.Dispose();
     }
 
     [LoggerMessage(EventId = 1120, Level = LogLevel.Warning, Message = "Listener {EndPoint} cannot accept now ({Error}); retrying shortly.")]

@@ -8,8 +8,9 @@ namespace Stratum.Transport;
 
 /// <summary>
 /// Kestrel's transport for the proxy's listeners: each accepted socket is read and written through pipes that
-/// sit directly on the socket (<see cref="DirectSocketConnection"/>), instead of Kestrel's socket transport,
-/// which copies every receive into a pipe of its own and sends from a second one. The connection-middleware
+/// sit directly on the socket (<see cref="DirectSocketConnection"/>), on event loops of the transport's own
+/// (<see cref="EventLoop.EpollSocket"/>), instead of Kestrel's socket transport, which copies every receive into a
+/// pipe of its own and sends from a second one, over the runtime's socket engine. The connection-middleware
 /// pipeline above it (PROXY-in, filters, TLS, the session handler) is unchanged; a miner line crosses one pipe
 /// less each way and an idle miner keeps no receive loop, send loop or pipe of the transport's.
 /// </summary>
@@ -19,17 +20,30 @@ public sealed class DirectSocketTransportFactory : IConnectionListenerFactory, I
     public const int Backlog = 512;
 
     private readonly ILogger<DirectSocketListener> _logger;
+    private readonly bool _inlineCompletions;
 
-    public DirectSocketTransportFactory(ILogger<DirectSocketListener> logger) => _logger = logger;
+    /// <param name="logger">Accept failures.</param>
+    /// <param name="inlineCompletions">
+    /// Run what waits on a connection on the event loop's thread when the socket is ready (the proxy's
+    /// forwarding, which never blocks), instead of on the thread pool (the bundled pool, which writes to its
+    /// database on a share).
+    /// </param>
+    public DirectSocketTransportFactory(ILogger<DirectSocketListener> logger, bool inlineCompletions = true)
+    {
+        _logger = logger;
+        _inlineCompletions = inlineCompletions;
+    }
 
     public bool CanBind(EndPoint endpoint) => endpoint is IPEndPoint;
 
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
         var socket = CreateBoundListenSocket(endpoint);
+        DirectSocketListener listener;
         try
         {
             socket.Listen(Backlog);
+            listener = new DirectSocketListener(socket, _inlineCompletions, _logger);
         }
         catch
         {
@@ -37,7 +51,7 @@ public sealed class DirectSocketTransportFactory : IConnectionListenerFactory, I
             throw;
         }
 
-        return ValueTask.FromResult<IConnectionListener>(new DirectSocketListener(socket, _logger));
+        return ValueTask.FromResult<IConnectionListener>(listener);
     }
 
     /// <summary>

@@ -2,15 +2,16 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
+using Stratum.Transport.EventLoop;
 
 namespace Stratum.Transport;
 
 /// <summary>
 /// The input of a <see cref="DirectSocketConnection"/>: a reader over one pooled array that receives from the
-/// socket only when the consumer asks for more. With nothing buffered it first waits with a zero-byte receive, so
-/// an idle connection holds no array; the receive's completion hands the data to the waiting read directly.
+/// socket only when the consumer asks for more. With nothing buffered it waits for the socket's next event before
+/// it takes an array, so an idle connection holds none; the event hands the data to the waiting read directly.
 /// </summary>
-internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult>
+internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult>, IReadinessWaiter
 {
     /// <summary>The array rented for a receive.</summary>
     private const int BufferSize = SocketBufferPool.BlockSize;
@@ -18,8 +19,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     /// <summary>Free room below which the array is compacted or grown before a receive.</summary>
     private const int MinimumReceive = 1024;
 
-    private readonly Socket _socket;
-    private readonly Receiver _receiver;
+    private readonly EpollSocket _socket;
     private ManualResetValueTaskSourceCore<ReadResult> _read;
     private CancellationTokenRegistration _readCancellation;
     private CancellationToken _readToken;
@@ -29,9 +29,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     private int _consumed;
     private int _examined;
     private int _end;
-    private bool _receiving;
-    private bool _receivingZeroBytes;
-    private bool _dataReady;
+    private bool _waiting;
     private bool _readPending;
     private bool _cancelNextRead;
     private bool _endOfStream;
@@ -41,11 +39,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     /// <summary>The answer to the pending read, decided under the lock and delivered outside it.</summary>
     private (ReadResult Result, Exception? Error)? _pendingCompletion;
 
-    public SocketPipeReader(Socket socket)
-    {
-        _socket = socket;
-        _receiver = new Receiver(this);
-    }
+    public SocketPipeReader(EpollSocket socket) => _socket = socket;
 
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
@@ -65,10 +59,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
 
             _read.Reset();
             _readPending = true;
-            if (!_receiving)
-            {
-                StartReceive();
-            }
+            Pump();
 
             if (_pendingCompletion is { } completed)
             {
@@ -111,7 +102,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
 
             _consumed = consumed.GetInteger();
             _examined = Math.Max(_consumed, ReferenceEquals(examined.GetObject(), _buffer) ? examined.GetInteger() : _consumed);
-            if (_consumed == _end && !_receiving)
+            if (_consumed == _end)
             {
                 ReleaseBuffer();
             }
@@ -146,10 +137,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         lock (this)
         {
             _completed = true;
-            if (!_receiving)
-            {
-                ReleaseBuffer();
-            }
+            ReleaseBuffer();
         }
     }
 
@@ -189,115 +177,83 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         }
     }
 
-    /// <summary>Starts receives until one is in flight or the pending read has its result. Called under the lock.</summary>
-    private void StartReceive()
+    /// <summary>
+    /// Receives until the pending read has its result or the socket has nothing more for now, in which case the
+    /// reader waits for the socket's next event (holding no array when nothing is buffered). Called under the lock.
+    /// </summary>
+    private void Pump()
     {
         while (true)
         {
-            if (_consumed == _end && !_dataReady)
+            if (!_socket.IsReadable)
             {
-                ReleaseBuffer();
-                _receiving = _receivingZeroBytes = true;
-                if (Receive(Memory<byte>.Empty))
+                if (_consumed == _end)
+                {
+                    ReleaseBuffer();
+                }
+
+                if (_waiting)
                 {
                     return;
                 }
 
-                if (!OnZeroByteReceive(_receiver.SocketError))
+                if (_socket.TryWaitReadable(this))
                 {
+                    _waiting = true;
                     return;
                 }
             }
 
             EnsureRoom();
-            _receiving = true;
-            _receivingZeroBytes = false;
-            if (Receive(_buffer.AsMemory(_end)))
+            var received = _socket.Receive(_buffer.AsSpan(_end), out var error);
+            if (received > 0)
             {
-                return;
+                _end += received;
+                if (TryCompleteRead())
+                {
+                    return;
+                }
+
+                continue;
             }
 
-            OnReceive(_receiver.SocketError, _receiver.BytesTransferred);
-            if (TryCompleteRead())
+            if (received == 0)
             {
-                return;
+                _endOfStream = true;
             }
-        }
-    }
+            else if (error == SocketError.WouldBlock)
+            {
+                continue;
+            }
+            else
+            {
+                _error ??= SocketErrors.ToConnectionException(_socket.ToException(error));
+            }
 
-    /// <summary>True when the receive is in flight; false when it finished at once (its result is in the args).</summary>
-    private bool Receive(Memory<byte> buffer)
-    {
-        try
-        {
-            _receiver.SetBuffer(buffer);
-            return _socket.ReceiveAsync(_receiver);
-        }
-        catch (ObjectDisposedException)
-        {
-            _receiver.SocketError = SocketError.OperationAborted;
-            return false;
-        }
-    }
-
-    /// <summary>True when data is ready to receive; false when the receive failed (the error is recorded).</summary>
-    private bool OnZeroByteReceive(SocketError error)
-    {
-        _receiving = _receivingZeroBytes = false;
-        if (error != SocketError.Success)
-        {
-            _error ??= SocketErrors.ToConnectionException(error);
             TryCompleteRead();
-            return false;
-        }
-
-        _dataReady = true;
-        return true;
-    }
-
-    private void OnReceive(SocketError error, int bytes)
-    {
-        _receiving = false;
-        _dataReady = false;
-        if (error != SocketError.Success)
-        {
-            _error ??= SocketErrors.ToConnectionException(error);
-        }
-        else if (bytes == 0)
-        {
-            _endOfStream = true;
-        }
-        else
-        {
-            _end += bytes;
-        }
-
-        if (_completed)
-        {
-            ReleaseBuffer();
+            return;
         }
     }
 
-    /// <summary>Called by the socket engine when a receive that went asynchronous finishes.</summary>
-    private void OnReceiveCompleted()
+    /// <summary>Called when the socket's next event arrives (on the loop's thread, or the thread pool when closed).</summary>
+    void IReadinessWaiter.OnReady()
     {
         (ReadResult Result, Exception? Error) completion;
         CancellationTokenRegistration registration;
         lock (this)
         {
-            if (_receivingZeroBytes)
+            _waiting = false;
+            if (!_readPending || _completed)
             {
-                if (OnZeroByteReceive(_receiver.SocketError) && _readPending && !_completed)
+                if (_completed)
                 {
-                    StartReceive();
+                    ReleaseBuffer();
                 }
-            }
-            else
-            {
-                OnReceive(_receiver.SocketError, _receiver.BytesTransferred);
-                TryCompleteRead();
+
+                return;
             }
 
+            Pump();
             if (!TakePendingCompletion(out completion, out registration))
             {
                 return;
@@ -436,9 +392,4 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
 
     void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _read.OnCompleted(continuation, state, token, flags);
-
-    private sealed class Receiver(SocketPipeReader reader) : SocketAsyncEventArgs(unsafeSuppressExecutionContextFlow: true)
-    {
-        protected override void OnCompleted(SocketAsyncEventArgs e) => reader.OnReceiveCompleted();
-    }
 }

@@ -1,16 +1,17 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
+using Stratum.Transport.EventLoop;
 
 namespace Stratum.Transport;
 
 /// <summary>
 /// The output of a <see cref="DirectSocketConnection"/>: what is written collects in one pooled array and goes to
-/// the socket on flush, with event args shared by all connections (<see cref="SocketSenderPool"/>); the array
-/// goes back to the pool once sent, so an idle connection holds none. Completing it closes the connection.
+/// the socket on flush, with one <c>send</c> when the socket has room; the array goes back to the pool once sent,
+/// so an idle connection holds none. Completing it closes the connection.
 /// One writer at a time, as for any pipe writer.
 /// </summary>
-internal sealed class SocketPipeWriter(Socket socket, DirectSocketConnection connection) : PipeWriter
+internal sealed class SocketPipeWriter(EpollSocket socket, DirectSocketConnection connection) : PipeWriter
 {
     private const int BufferSize = SocketBufferPool.BlockSize;
 
@@ -55,7 +56,7 @@ internal sealed class SocketPipeWriter(Socket socket, DirectSocketConnection con
         ValueTask send;
         try
         {
-            send = SocketSenderPool.SendAsync(socket, _buffer.AsMemory(0, _written));
+            send = socket.SendAsync(_buffer.AsMemory(0, _written));
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {

@@ -29,7 +29,7 @@ public sealed class StratumHealthProbe(DestinationSocketFactory sockets) : IHeal
         Socket socket;
         try
         {
-            socket = await sockets.ConnectAsync(address, cancellationToken).ConfigureAwait(false);
+            socket = await sockets.ConnectSocketAsync(address, cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException)
         {

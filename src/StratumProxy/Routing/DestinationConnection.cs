@@ -1,4 +1,4 @@
-using System.Net.Sockets;
+using Stratum.Transport.EventLoop;
 
 namespace StratumProxy.Routing;
 
@@ -8,14 +8,14 @@ namespace StratumProxy.Routing;
 /// </summary>
 public sealed class DestinationConnection : IDisposable
 {
-    internal DestinationConnection(Socket socket, DestinationLease lease, int attempts)
+    internal DestinationConnection(EpollSocket socket, DestinationLease lease, int attempts)
     {
         Socket = socket;
         Lease = lease;
         Attempts = attempts;
     }
 
-    public Socket Socket { get; }
+    public EpollSocket Socket { get; }
 
     public DestinationLease Lease { get; }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Stratum.Transport.EventLoop;
 
 namespace StratumProxy.Routing;
 
@@ -8,59 +9,76 @@ public sealed class DestinationSocketFactory(DestinationSocketOptions options)
 {
     public DestinationSocketOptions Options { get; } = options;
 
-    /// <summary>Resolves the address (names on every call) and connects to its records in turn.</summary>
+    /// <summary>
+    /// A session's connection, on the transport's event loops (as the miner's side is). Resolves the address
+    /// (names on every call) and connects to its records in turn.
+    /// </summary>
     /// <exception cref="LocalSocketException">The proxy is out of descriptors or buffers.</exception>
-    public async ValueTask<Socket> ConnectAsync(DestinationAddress address, CancellationToken cancellationToken)
+    public ValueTask<EpollSocket> ConnectAsync(DestinationAddress address, CancellationToken cancellationToken) =>
+        ConnectAnyAsync(address, (endPoint, token) => EpollSocket.ConnectAsync(endPoint, Configure, token), cancellationToken);
+
+    /// <summary>A connection on the runtime's sockets, for probes that read it as a stream.</summary>
+    /// <exception cref="LocalSocketException">The proxy is out of descriptors or buffers.</exception>
+    public ValueTask<Socket> ConnectSocketAsync(DestinationAddress address, CancellationToken cancellationToken) =>
+        ConnectAnyAsync(address, ConnectSocketAsync, cancellationToken);
+
+    private static async ValueTask<T> ConnectAnyAsync<T>(
+        DestinationAddress address,
+        Func<IPEndPoint, CancellationToken, ValueTask<T>> connect,
+        CancellationToken cancellationToken)
     {
         var addresses = await address.ResolveAsync(cancellationToken).ConfigureAwait(false);
         SocketException? last = null;
         foreach (var ip in addresses)
         {
-            Socket socket;
             try
             {
-                socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                return await connect(new IPEndPoint(ip, address.Port), cancellationToken).ConfigureAwait(false);
             }
-            catch (SocketException e)
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.NoBufferSpaceAvailable or SocketError.TooManyOpenSockets)
             {
                 // Out of descriptors (EMFILE/ENFILE) or buffers: the proxy's own shortage, not the destination's.
                 throw new LocalSocketException(e);
             }
-
-            try
-            {
-                Configure(socket);
-                await socket.ConnectAsync(new IPEndPoint(ip, address.Port), cancellationToken).ConfigureAwait(false);
-                return socket;
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.NoBufferSpaceAvailable or SocketError.TooManyOpenSockets)
-            {
-                socket.Dispose();
-                throw new LocalSocketException(e);
-            }
             catch (SocketException e)
             {
-                socket.Dispose();
                 last = e;
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
             }
         }
 
         throw last ?? new SocketException((int)SocketError.HostNotFound);
     }
 
+    private async ValueTask<Socket> ConnectSocketAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            Configure(socket);
+            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Keepalive and no-delay, set before connecting so they apply from the first segment.</summary>
-    public void Configure(Socket socket)
+    private void Configure(Socket socket)
     {
         socket.NoDelay = Options.NoDelay;
         socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
         socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, Seconds(Options.KeepAliveTime));
         socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, Seconds(Options.KeepAliveInterval));
         socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, Math.Max(1, Options.KeepAliveRetryCount));
+    }
+
+    private void Configure(EpollSocket socket)
+    {
+        socket.SetNoDelay(Options.NoDelay);
+        socket.SetKeepAlive(Seconds(Options.KeepAliveTime), Seconds(Options.KeepAliveInterval), Math.Max(1, Options.KeepAliveRetryCount));
     }
 
     private static int Seconds(TimeSpan value) => Math.Max(1, (int)Math.Ceiling(value.TotalSeconds));

@@ -1,5 +1,5 @@
 using System.Net;
-using System.Net.Sockets;
+using Stratum.Transport.EventLoop;
 using StratumProxy.Configuration;
 using StratumProxy.Health;
 using StratumProxy.Management;
@@ -94,7 +94,7 @@ public sealed class ClusterUpstreamConnector : IUpstreamConnector, IDestinationS
             });
         }
 
-        public override Socket Socket => _connection.Socket;
+        public override EpollSocket Socket => _connection.Socket;
 
         public override string Destination => _connection.Destination.Name;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using System.Net.Sockets;
+using Stratum.Transport.EventLoop;
 
 namespace StratumProxy.Stratum;
 
@@ -13,7 +13,7 @@ public interface IUpstreamConnector
 /// <summary>A connected destination; disposing it closes the socket and gives the destination's session slot back.</summary>
 public abstract class UpstreamLease : IDisposable
 {
-    public abstract Socket Socket { get; }
+    public abstract EpollSocket Socket { get; }
 
     public abstract string Destination { get; }
 

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Net;
-using System.Net.Sockets;
+using Stratum.Transport.EventLoop;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
 
@@ -15,7 +15,7 @@ public sealed class ProxySession
     private static long s_nextId;
     private readonly PendingRequests _pending = new();
     private readonly ConnectionContext _client;
-    private Socket? _upstream;
+    private EpollSocket? _upstream;
     private const int NoJobId = -1;
     private const int LongJobId = -2;
     private long _lastActivity;
@@ -136,7 +136,7 @@ public sealed class ProxySession
         }
     }
 
-    internal void AttachUpstream(Socket upstream) => _upstream = upstream;
+    internal void AttachUpstream(EpollSocket upstream) => _upstream = upstream;
 
     internal void TrackRequest(long id, StratumMethod method)
     {
@@ -174,14 +174,7 @@ public sealed class ProxySession
         if (_upstream is { } upstream)
         {
             // Closing the socket ends both of its directions; a pending receive or send fails and its loop ends.
-            try
-            {
-                upstream.Shutdown(SocketShutdown.Both);
-            }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-            {
-            }
-
+            upstream.Shutdown();
             upstream.Dispose();
         }
     }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Connections;
 using Stratum.Protocol.Framing;
 using Stratum.Protocol.ProxyProtocol;
 using Stratum.Transport;
+using Stratum.Transport.EventLoop;
 using StratumProxy.Configuration;
 using StratumProxy.Management;
 using StratumProxy.ProxyProtocol;
@@ -97,6 +98,11 @@ public sealed partial class StratumSessionHandler
             session.Destination = lease.Destination;
             lease.DrainExpired += () => session.Abort(CloseReasons.Drained);
             var upstream = lease.Socket;
+            if (client.Features.Get<IEpollSocketFeature>() is { } miner)
+            {
+                upstream.MoveToLoopOf(miner.Socket);
+            }
+
             session.AttachUpstream(upstream);
             if (session.CloseReason is not null)
             {
@@ -237,7 +243,7 @@ public sealed partial class StratumSessionHandler
         }
     }
 
-    private static async ValueTask WriteProxyHeaderAsync(ConnectionContext client, IPEndPoint source, Socket destinationSocket, ProxyProtocolVersion version)
+    private static async ValueTask WriteProxyHeaderAsync(ConnectionContext client, IPEndPoint source, EpollSocket destinationSocket, ProxyProtocolVersion version)
     {
         var destination = client.Features.Get<IProxyProtocolFeature>()?.OriginalDestination
             ?? client.LocalEndPoint as IPEndPoint
@@ -252,11 +258,11 @@ public sealed partial class StratumSessionHandler
             ProxyProtocolWriter.WriteV2(header, source, destination);
         }
 
-        await SocketSenderPool.SendAsync(destinationSocket, header.WrittenMemory);
+        await destinationSocket.SendAsync(header.WrittenMemory);
     }
 
     /// <summary>Sends the lines read while waiting for the worker, after the session model has seen them.</summary>
-    private async ValueTask ReplayAsync(ProxySession session, byte[] replay, Socket destination)
+    private async ValueTask ReplayAsync(ProxySession session, byte[] replay, EpollSocket destination)
     {
         var remaining = new ReadOnlySequence<byte>(replay);
         while (StratumLineReader.TryReadLine(ref remaining, int.MaxValue, out var line) == LineReadStatus.Line)
@@ -264,7 +270,7 @@ public sealed partial class StratumSessionHandler
             OnClientLine(session, line);
         }
 
-        await SocketSenderPool.SendAsync(destination, replay);
+        await destination.SendAsync(replay);
         session.BytesFromClient += replay.Length;
     }
 
@@ -275,7 +281,7 @@ public sealed partial class StratumSessionHandler
     /// and sent from the pipe's own buffers to the destination socket; the pipe is advanced only once the socket
     /// took them (backpressure).
     /// </summary>
-    private async Task ForwardAsync(ProxySession session, ConnectionContext client, Socket destination, int maxLineBytes)
+    private async Task ForwardAsync(ProxySession session, ConnectionContext client, EpollSocket destination, int maxLineBytes)
     {
         var toClient = DestinationToClientAsync(session, destination, client.Transport.Output, maxLineBytes);
         var input = client.Transport.Input;
@@ -384,14 +390,14 @@ public sealed partial class StratumSessionHandler
     }
 
     /// <summary>
-    /// Pool to miner, without a pipe of its own: a zero-byte receive waits for data (an idle session holds no
+    /// Pool to miner, without a pipe of its own: the socket's event says data is there (an idle session holds no
     /// buffer), then the bytes are received straight into the miner's output pipe, framed and inspected there, and
     /// only whole lines are committed. A line cut by the receive is kept aside until its end arrives. The pool's
     /// end of stream ends the miner's output, which closes the miner's connection; any other end closes the
     /// session, so the miner's direction in <see cref="ForwardAsync"/> ends too. Either way the close reason is
     /// recorded first.
     /// </summary>
-    private async Task DestinationToClientAsync(ProxySession session, Socket destination, PipeWriter output, int maxLineBytes)
+    private async Task DestinationToClientAsync(ProxySession session, EpollSocket destination, PipeWriter output, int maxLineBytes)
     {
         var listenerBytes = _metrics.BytesToClients.WithLabels([session.Listener]);
         var partial = new PartialLine();
@@ -400,10 +406,26 @@ public sealed partial class StratumSessionHandler
         {
             while (true)
             {
-                await destination.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+                await destination.WaitReadableAsync();
                 var memory = output.GetMemory(partial.Length + MinimumReceive);
                 var carried = partial.MoveTo(memory.Span);
-                var received = await destination.ReceiveAsync(memory[carried..], SocketFlags.None);
+                var received = destination.Receive(memory.Span[carried..], out var error);
+                if (received < 0)
+                {
+                    if (error != SocketError.WouldBlock)
+                    {
+                        throw destination.ToException(error);
+                    }
+
+                    // The event was for something already received: the carried tail waits for the next one.
+                    if (carried > 0)
+                    {
+                        partial.Keep(memory.Span[..carried]);
+                    }
+
+                    continue;
+                }
+
                 session.Touch(_time.GetTimestamp());
                 if (received == 0)
                 {
@@ -466,19 +488,19 @@ public sealed partial class StratumSessionHandler
     }
 
     /// <summary>Sends every segment; false when the destination is gone.</summary>
-    private static async ValueTask<bool> SendAsync(Socket destination, ReadOnlySequence<byte> data)
+    private static async ValueTask<bool> SendAsync(EpollSocket destination, ReadOnlySequence<byte> data)
     {
         try
         {
             if (data.IsSingleSegment)
             {
-                await SocketSenderPool.SendAsync(destination, data.First);
+                await destination.SendAsync(data.First);
                 return true;
             }
 
             foreach (var segment in data)
             {
-                await SocketSenderPool.SendAsync(destination, segment);
+                await destination.SendAsync(segment);
             }
 
             return true;
@@ -489,16 +511,7 @@ public sealed partial class StratumSessionHandler
         }
     }
 
-    private static void ShutdownSend(Socket destination)
-    {
-        try
-        {
-            destination.Shutdown(SocketShutdown.Send);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-        }
-    }
+    private static void ShutdownSend(EpollSocket destination) => destination.ShutdownSend();
 
     private string? OnClientLine(ProxySession session, in ReadOnlySequence<byte> line)
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
+using Stratum.Transport.EventLoop;
 using StratumProxy.Configuration;
 using StratumProxy.FunctionalTests.Infrastructure;
 using StratumProxy.Routing;
@@ -23,9 +24,7 @@ public sealed class DestinationConnectorTests
         Assert.Equal(1, connection.Destination.ActiveSessions);
         Assert.Equal(1, connection.Destination.TotalSessions);
         Assert.True(connection.Socket.NoDelay);
-        Assert.NotEqual(0, (int)connection.Socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive)!);
-        Assert.Equal(60, (int)connection.Socket.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime)!);
-        Assert.Equal(10, (int)connection.Socket.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval)!);
+        Assert.Equal((true, 60, 10, 3), connection.Socket.KeepAlive);
         await Eventually.WaitUntilAsync(() => backend.ConnectionCount == 1, TimeSpan.FromSeconds(5), "the backend saw the connection");
 
         connection.Dispose();
@@ -273,15 +272,22 @@ public sealed class DestinationConnectorTests
         Assert.Equal(0, removed.ActiveSessions);
     }
 
-    private static async Task<string> RoundTripAsync(Socket socket, string line)
+    private static async Task<string> RoundTripAsync(EpollSocket socket, string line)
     {
         await socket.SendAsync(Encoding.UTF8.GetBytes(line + "\n"));
         var buffer = new byte[4096];
         var received = new StringBuilder();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 5;
         while (!received.ToString().Contains('\n', StringComparison.Ordinal))
         {
-            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+            await socket.WaitReadableAsync().AsTask().WaitAsync(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline));
+            var read = socket.Receive(buffer, out var error);
+            if (read < 0)
+            {
+                Assert.Equal(SocketError.WouldBlock, error);
+                continue;
+            }
+
             if (read == 0)
             {
                 break;

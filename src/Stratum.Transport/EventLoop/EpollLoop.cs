@@ -1,0 +1,155 @@
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Stratum.Transport.Native;
+
+namespace Stratum.Transport.EventLoop;
+
+/// <summary>
+/// One thread waiting in <c>epoll_wait</c> for the sockets registered with it. Each socket is registered once,
+/// edge-triggered, for both directions; an event only tells the socket it may read or write again and wakes what
+/// waits on it, which runs right here when the socket's completions are inline. Unlike the runtime's socket
+/// engine, nothing here tries a receive before it waits, so a line costs one <c>recv</c>, not two.
+/// </summary>
+internal sealed unsafe class EpollLoop
+{
+    private const int MaxEvents = 256;
+
+    // struct epoll_event is packed on x86 and x86-64 only.
+    private static readonly bool s_packed = RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.X86;
+    private static readonly int s_eventSize = s_packed ? 12 : 16;
+    private static readonly int s_dataOffset = s_packed ? 4 : 8;
+
+    private readonly int _epoll;
+    private readonly Lock _gate = new();
+    private EpollSocket?[] _sockets = new EpollSocket?[256];
+    private uint[] _generations = new uint[256];
+    private int[] _free = new int[256];
+    private int _freeCount;
+    private int _used;
+
+    public EpollLoop(int number)
+    {
+        _epoll = LibC.EpollCreate(LibC.EPOLL_CLOEXEC);
+        if (_epoll < 0)
+        {
+            throw new SocketException((int)Errno.ToSocketError(Marshal.GetLastPInvokeError()));
+        }
+
+        var thread = new Thread(Run) { IsBackground = true, Name = "Socket loop " + number };
+        thread.UnsafeStart();
+    }
+
+    /// <summary>Registers <paramref name="socket"/> for readable and writable edges and sets its token.</summary>
+    public void Add(EpollSocket socket, SafeHandle handle)
+    {
+        ulong token;
+        lock (_gate)
+        {
+            int index;
+            if (_freeCount > 0)
+            {
+                index = _free[--_freeCount];
+            }
+            else
+            {
+                if (_used == _sockets.Length)
+                {
+                    Array.Resize(ref _generations, _used * 2);
+                    Array.Resize(ref _free, _used * 2);
+                    var larger = new EpollSocket?[_used * 2];
+                    Array.Copy(_sockets, larger, _used);
+                    Volatile.Write(ref _sockets, larger);
+                }
+
+                index = _used++;
+            }
+
+            token = ((ulong)++_generations[index] << 32) | (uint)index;
+            socket.Token = token;
+            _sockets[index] = socket;
+        }
+
+        var registration = stackalloc byte[16];
+        *(uint*)registration = LibC.EPOLLIN | LibC.EPOLLOUT | LibC.EPOLLRDHUP | LibC.EPOLLET;
+        Unsafe.WriteUnaligned(registration + s_dataOffset, token);
+        if (LibC.EpollControl(_epoll, LibC.EPOLL_CTL_ADD, handle, registration) != 0)
+        {
+            var error = Marshal.GetLastPInvokeError();
+            Remove(socket);
+            throw new SocketException((int)Errno.ToSocketError(error));
+        }
+    }
+
+    /// <summary>Takes <paramref name="socket"/> off this loop, for another loop to add it.</summary>
+    public void Delete(EpollSocket socket, SafeHandle handle)
+    {
+        Remove(socket);
+        if (LibC.EpollControl(_epoll, LibC.EPOLL_CTL_DEL, handle, null) != 0)
+        {
+            throw new SocketException((int)Errno.ToSocketError(Marshal.GetLastPInvokeError()));
+        }
+    }
+
+    /// <summary>
+    /// Forgets <paramref name="socket"/>: events still queued for it are dropped. The kernel drops the registration
+    /// itself when the descriptor closes.
+    /// </summary>
+    public void Remove(EpollSocket socket)
+    {
+        lock (_gate)
+        {
+            var index = (int)(uint)socket.Token;
+            if (index < _used && ReferenceEquals(_sockets[index], socket))
+            {
+                _sockets[index] = null;
+                _free[_freeCount++] = index;
+            }
+        }
+    }
+
+    private void Run()
+    {
+        var events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * s_eventSize));
+        while (true)
+        {
+            var count = LibC.EpollWait(_epoll, events, MaxEvents, -1);
+            if (count < 0)
+            {
+                // EINTR (a debugger or a signal); anything else would be a bad descriptor, which this loop never closes.
+                continue;
+            }
+
+            var sockets = Volatile.Read(ref _sockets);
+            for (var i = 0; i < count; i++)
+            {
+                var entry = events + (i * s_eventSize);
+                var flags = *(uint*)entry;
+                var token = Unsafe.ReadUnaligned<ulong>(entry + s_dataOffset);
+                var index = (int)(uint)token;
+                if ((uint)index >= (uint)sockets.Length)
+                {
+                    sockets = Volatile.Read(ref _sockets);
+                }
+
+                var socket = (uint)index < (uint)sockets.Length ? sockets[index] : null;
+                if (socket is null || socket.Token != token)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    socket.OnEvents(flags);
+                }
+                catch (Exception ex)
+                {
+                    // What runs here is the continuation of an awaiting method, which keeps its own exceptions. One
+                    // that escapes is a bug; as on any other thread, it ends the process rather than leave every
+                    // socket of this loop without events.
+                    Environment.FailFast("A socket continuation threw on the event loop.", ex);
+                }
+            }
+        }
+    }
+}
