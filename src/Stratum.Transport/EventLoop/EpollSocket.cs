@@ -160,6 +160,9 @@ public sealed class EpollSocket : IDisposable
                     await socket.WaitWritableAsync().ConfigureAwait(false);
                 }
 
+                // The wait's source would keep this method's state for the socket's life; writes rarely wait.
+                socket._writeSource = null;
+
                 cancellationToken.ThrowIfCancellationRequested();
                 ObjectDisposedException.ThrowIf(socket.IsDisposed, socket);
                 var error = socket.GetOption(LibC.SOL_SOCKET, LibC.SO_ERROR);

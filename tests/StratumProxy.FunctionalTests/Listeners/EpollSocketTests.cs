@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Stratum.Transport.EventLoop;
+using StratumProxy.FunctionalTests.Infrastructure;
+
+namespace StratumProxy.FunctionalTests.Listeners;
+
+/// <summary>The transport's own sockets as the pool side of a session uses them, against real loopback peers.</summary>
+public sealed class EpollSocketTests : IDisposable
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+
+    private readonly List<IDisposable> _cleanup = [];
+
+    public void Dispose()
+    {
+        foreach (var item in _cleanup)
+        {
+            item.Dispose();
+        }
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("::1")]
+    public async Task Connects_and_carries_bytes_both_ways_with_the_end_points_of_the_kernel(string address)
+    {
+        var (socket, peer) = await ConnectPairAsync(IPAddress.Parse(address));
+
+        Assert.Equal(peer.LocalEndPoint, socket.RemoteEndPoint);
+        Assert.Equal(peer.RemoteEndPoint, socket.LocalEndPoint);
+
+        await socket.SendAsync("{\"id\":1,\"method\":\"mining.subscribe\"}\n"u8.ToArray());
+        Assert.Equal("{\"id\":1,\"method\":\"mining.subscribe\"}\n", await ReceiveTextAsync(peer, 37));
+
+        await peer.SendAsync("{\"id\":1,\"result\":true}\n"u8.ToArray());
+        Assert.Equal("{\"id\":1,\"result\":true}\n", await ReceiveTextAsync(socket, 23));
+    }
+
+    [Fact]
+    public async Task Options_set_before_the_connect_are_what_the_kernel_holds()
+    {
+        using var listener = Listen(IPAddress.Loopback);
+        using var socket = await EpollSocket.ConnectAsync(
+            (IPEndPoint)listener.LocalEndPoint!,
+            s =>
+            {
+                s.SetNoDelay(true);
+                s.SetKeepAlive(45, 7, 4);
+            },
+            CancellationToken.None);
+
+        Assert.True(socket.NoDelay);
+        Assert.Equal((true, 45, 7, 4), socket.KeepAlive);
+    }
+
+    [Fact]
+    public async Task A_refused_connect_is_a_socket_error_the_caller_can_tell_apart()
+    {
+        var closed = new IPEndPoint(IPAddress.Loopback, LoopbackEndpoints.ClosedPort());
+
+        var error = await Assert.ThrowsAsync<SocketException>(async () => await EpollSocket.ConnectAsync(closed, null, CancellationToken.None));
+
+        Assert.Equal(SocketError.ConnectionRefused, error.SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task A_connect_to_a_silent_node_ends_when_the_caller_cancels()
+    {
+        using var silent = await UnresponsiveEndpoint.CreateAsync();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var stopwatch = Stopwatch.StartNew();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+            await EpollSocket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, silent.Port), null, cancel.Token));
+
+        Assert.InRange(stopwatch.Elapsed, TimeSpan.FromMilliseconds(150), Deadline);
+    }
+
+    [Fact]
+    public async Task Data_and_the_end_of_stream_that_arrive_together_are_both_seen()
+    {
+        var (socket, peer) = await ConnectPairAsync(IPAddress.Loopback);
+
+        // Both are queued before the socket looks (loopback delivers inside the send), so one event announces
+        // both; the receive that takes the data must not then wait for another.
+        await peer.SendAsync("last\n"u8.ToArray());
+        peer.Shutdown(SocketShutdown.Send);
+
+        Assert.Equal("last\n", await ReceiveTextAsync(socket, 5));
+        var buffer = new byte[64];
+        var received = await ReceiveAsync(socket, buffer);
+
+        Assert.Equal(0, received);
+    }
+
+    [Fact]
+    public async Task A_send_larger_than_the_kernel_takes_waits_for_the_peer_and_delivers_every_byte()
+    {
+        var (socket, peer) = await ConnectPairAsync(IPAddress.Loopback);
+        var payload = new byte[8 * 1024 * 1024];
+        new Random(7).NextBytes(payload);
+
+        var send = socket.SendAsync(payload).AsTask();
+        Assert.False(send.IsCompleted, "8 MiB fit in the socket buffers at once: the test proves nothing");
+
+        var received = new byte[payload.Length];
+        var total = 0;
+        using var timeout = new CancellationTokenSource(Deadline);
+        while (total < payload.Length)
+        {
+            var n = await peer.ReceiveAsync(received.AsMemory(total), SocketFlags.None, timeout.Token);
+            Assert.NotEqual(0, n);
+            total += n;
+        }
+
+        await send.WaitAsync(Deadline);
+        Assert.Equal(payload, received);
+    }
+
+    [Fact]
+    public async Task Closing_wakes_a_waiting_reader_which_then_finds_the_socket_closed()
+    {
+        var (socket, _) = await ConnectPairAsync(IPAddress.Loopback);
+        var wait = socket.WaitReadableAsync().AsTask();
+        Assert.False(wait.IsCompleted);
+
+        socket.Dispose();
+
+        await wait.WaitAsync(Deadline);
+        Assert.Equal(-1, socket.Receive(new byte[16], out var error));
+        Assert.Equal(SocketError.OperationAborted, error);
+        Assert.IsType<ObjectDisposedException>(socket.ToException(error));
+    }
+
+    [Fact]
+    public async Task Sockets_moved_to_another_socket_loop_keep_their_traffic()
+    {
+        // Consecutive sockets go to the loops in turn, so among four some move across loops.
+        var pairs = new List<(EpollSocket Socket, Socket Peer)>();
+        for (var i = 0; i < 4; i++)
+        {
+            pairs.Add(await ConnectPairAsync(IPAddress.Loopback));
+        }
+
+        for (var i = 1; i < pairs.Count; i++)
+        {
+            pairs[i].Socket.MoveToLoopOf(pairs[0].Socket);
+        }
+
+        foreach (var (socket, peer) in pairs)
+        {
+            await peer.SendAsync("ping\n"u8.ToArray());
+            Assert.Equal("ping\n", await ReceiveTextAsync(socket, 5));
+            await socket.SendAsync("pong\n"u8.ToArray());
+            Assert.Equal("pong\n", await ReceiveTextAsync(peer, 5));
+        }
+    }
+
+    private async Task<(EpollSocket Socket, Socket Peer)> ConnectPairAsync(IPAddress address)
+    {
+        var listener = Listen(address);
+        _cleanup.Add(listener);
+        var accept = listener.AcceptAsync();
+        var socket = await EpollSocket.ConnectAsync((IPEndPoint)listener.LocalEndPoint!, null, CancellationToken.None).AsTask().WaitAsync(Deadline);
+        _cleanup.Add(socket);
+        var peer = await accept.WaitAsync(Deadline);
+        _cleanup.Add(peer);
+        return (socket, peer);
+    }
+
+    private static Socket Listen(IPAddress address)
+    {
+        var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(address, 0));
+        listener.Listen(8);
+        return listener;
+    }
+
+    private static async Task<int> ReceiveAsync(EpollSocket socket, byte[] buffer)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * (long)Deadline.TotalSeconds);
+        while (true)
+        {
+            await socket.WaitReadableAsync().AsTask().WaitAsync(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline));
+            var received = socket.Receive(buffer, out var error);
+            if (received >= 0)
+            {
+                return received;
+            }
+
+            Assert.Equal(SocketError.WouldBlock, error);
+        }
+    }
+
+    private static async Task<string> ReceiveTextAsync(EpollSocket socket, int length)
+    {
+        var text = new StringBuilder();
+        var buffer = new byte[4096];
+        while (text.Length < length)
+        {
+            var received = await ReceiveAsync(socket, buffer);
+            Assert.NotEqual(0, received);
+            text.Append(Encoding.ASCII.GetString(buffer, 0, received));
+        }
+
+        return text.ToString();
+    }
+
+    private static async Task<string> ReceiveTextAsync(Socket socket, int length)
+    {
+        var text = new StringBuilder();
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(Deadline);
+        while (text.Length < length)
+        {
+            var received = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+            Assert.NotEqual(0, received);
+            text.Append(Encoding.ASCII.GetString(buffer, 0, received));
+        }
+
+        return text.ToString();
+    }
+}
