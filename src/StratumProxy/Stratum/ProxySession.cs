@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Net;
-using Stratum.Transport.EventLoop;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
+using Stratum.Transport.EventLoop;
 
 namespace StratumProxy.Stratum;
 
