@@ -34,6 +34,9 @@ public sealed class DirectSocketTransportFactory : IConnectionListenerFactory, I
         _inlineCompletions = inlineCompletions;
     }
 
+    /// <summary>Whether sessions run on the event loop's thread (true) or on the thread pool.</summary>
+    public bool InlineCompletions => _inlineCompletions;
+
     public bool CanBind(EndPoint endpoint) => endpoint is IPEndPoint;
 
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)

@@ -30,8 +30,10 @@ public static class PoolApplication
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = typeof(PoolApplication).Assembly.GetName().Name });
         builder.Configuration.AddConfiguration(configuration);
         builder.WebHost.UseKestrelCore();
-        // The Stratum port and the API read and write their sockets directly (no transport pipes), as the proxy's do.
-        builder.Services.AddSingleton<IConnectionListenerFactory, DirectSocketTransportFactory>();
+        // The Stratum port and the API read and write their sockets directly (no transport pipes), as the proxy's do,
+        // but their sessions run on the thread pool: a share ends in a database write, which must not hold up a loop.
+        builder.Services.AddSingleton<IConnectionListenerFactory>(services =>
+            new DirectSocketTransportFactory(services.GetRequiredService<ILogger<DirectSocketListener>>(), inlineCompletions: false));
         builder.Services.AddRoutingCore();
         if (loggerFactory is not null)
         {

@@ -42,8 +42,10 @@ public sealed class EmbeddedPoolHostingTests
         var endpoints = pool.Services!.GetRequiredService<PoolEndpoints>();
         Assert.NotEqual(0, endpoints.Stratum!.Port);
 
-        // Kestrel binds with the factory registered last: the pool's ports read and write their sockets directly.
-        Assert.IsType<DirectSocketTransportFactory>(pool.Services!.GetServices<IConnectionListenerFactory>().Last());
+        // Kestrel binds with the factory registered last: the pool's ports read and write their sockets directly,
+        // and their sessions (which write shares to the database) run on the thread pool, not on a socket loop.
+        var factory = Assert.IsType<DirectSocketTransportFactory>(pool.Services!.GetServices<IConnectionListenerFactory>().Last());
+        Assert.False(factory.InlineCompletions);
 
         await using var client = await StratumLineClient.ConnectAsync(endpoints.Stratum);
         await client.SendAsync(1, "mining.subscribe", "embedded-test");

@@ -268,6 +268,7 @@ public sealed class DirectSocketTransportTests : IAsyncLifetime
 
         // Kestrel tries the factory registered last first; ours binds every IP endpoint.
         var chosen = Assert.IsType<DirectSocketTransportFactory>(factories[^1]);
+        Assert.True(chosen.InlineCompletions);
         Assert.True(chosen.CanBind(host.Listener("main")));
         Assert.True(chosen.CanBind(new IPEndPoint(IPAddress.IPv6Any, 3333)));
     }
