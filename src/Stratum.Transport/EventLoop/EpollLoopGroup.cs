@@ -1,15 +1,24 @@
 namespace Stratum.Transport.EventLoop;
 
-/// <summary>The process's event loops, one per core (as nginx runs one worker per core); sockets are spread over them in turn.</summary>
+/// <summary>
+/// The process's event loops, one per core (as nginx runs one worker per core). Accepted sockets are spread over
+/// them in turn; sockets a session opens count apart, since a session moves its pool side to its miner's loop,
+/// and one turn for each would send every miner to the same loop.
+/// </summary>
 internal static class EpollLoopGroup
 {
     private static readonly Lazy<EpollLoop[]> s_loops = new(CreateLoops);
-    private static int s_next;
+    private static int s_nextAccepted;
+    private static int s_nextConnected;
 
-    public static EpollLoop Next()
+    public static EpollLoop ForAccepted() => Next(ref s_nextAccepted);
+
+    public static EpollLoop ForConnected() => Next(ref s_nextConnected);
+
+    private static EpollLoop Next(ref int counter)
     {
         var loops = s_loops.Value;
-        return loops[(int)((uint)Interlocked.Increment(ref s_next) % (uint)loops.Length)];
+        return loops[(int)((uint)Interlocked.Increment(ref counter) % (uint)loops.Length)];
     }
 
     private static EpollLoop[] CreateLoops()

@@ -65,7 +65,7 @@ public sealed class EpollSocket : IDisposable
             throw LastError();
         }
 
-        var socket = new EpollSocket(handle, ownsHandle: false, inlineCompletions: false, EpollLoopGroup.Next());
+        var socket = new EpollSocket(handle, ownsHandle: false, inlineCompletions: false, EpollLoopGroup.ForConnected());
         socket._loop.Add(socket, handle);
         return socket;
     }
@@ -110,7 +110,7 @@ public sealed class EpollSocket : IDisposable
                 return null;
             }
 
-            var accepted = new EpollSocket(new FileDescriptorHandle(descriptor), ownsHandle: true, inlineCompletions, EpollLoopGroup.Next());
+            var accepted = new EpollSocket(new FileDescriptorHandle(descriptor), ownsHandle: true, inlineCompletions, EpollLoopGroup.ForAccepted());
             remote = SocketAddressCodec.Read(new ReadOnlySpan<byte>(address, length));
             try
             {
@@ -144,7 +144,7 @@ public sealed class EpollSocket : IDisposable
             throw LastError();
         }
 
-        var socket = new EpollSocket(new FileDescriptorHandle(descriptor), ownsHandle: true, inlineCompletions: true, EpollLoopGroup.Next());
+        var socket = new EpollSocket(new FileDescriptorHandle(descriptor), ownsHandle: true, inlineCompletions: true, EpollLoopGroup.ForConnected());
         try
         {
             configure?.Invoke(socket);

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Stratum.Transport;
+using Stratum.Transport.EventLoop;
 using StratumProxy.FunctionalTests.Infrastructure;
 
 namespace StratumProxy.FunctionalTests.Listeners;
@@ -273,6 +274,40 @@ public sealed class DirectSocketTransportTests : IAsyncLifetime
         Assert.True(chosen.CanBind(new IPEndPoint(IPAddress.IPv6Any, 3333)));
     }
 
+    [MultiCoreFact]
+    public async Task Sessions_that_each_open_a_pool_socket_are_still_spread_over_the_socket_loops()
+    {
+        using var pool = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        pool.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        pool.Listen(16);
+
+        // As a session does: accept the miner, connect the pool node, move that socket to the miner's loop.
+        var threads = new HashSet<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            var (client, connection) = await ConnectAsync();
+            var upstream = await EpollSocket.ConnectAsync((IPEndPoint)pool.LocalEndPoint!, null, CancellationToken.None).AsTask().WaitAsync(Deadline);
+            _cleanup.Add(new SocketDisposer(upstream));
+            upstream.MoveToLoopOf(connection.Features.Get<IEpollSocketFeature>()!.Socket);
+
+            // The read completes inline, on the loop that serves this miner.
+            var read = ThreadOfNextReadAsync(connection.Transport.Input);
+            await client.SendAsync("x\n"u8.ToArray(), SocketFlags.None);
+            threads.Add(await read.WaitAsync(Deadline));
+        }
+
+        Assert.All(threads, name => Assert.StartsWith("Socket loop", name, StringComparison.Ordinal));
+        Assert.True(threads.Count >= 2, $"every miner went to {string.Join(", ", threads)}");
+    }
+
+    private static async Task<string> ThreadOfNextReadAsync(PipeReader input)
+    {
+        var result = await input.ReadAsync();
+        var name = Thread.CurrentThread.Name ?? "(unnamed)";
+        input.AdvanceTo(result.Buffer.End);
+        return name;
+    }
+
     private async Task<(Socket Client, ConnectionContext Connection)> ConnectAsync()
     {
         var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -328,7 +363,19 @@ public sealed class DirectSocketTransportTests : IAsyncLifetime
         public IDuplexPipe Transport { get; set; } = transport;
     }
 
-    private sealed class SocketDisposer(Socket socket) : IAsyncDisposable
+    /// <summary>A test that needs two socket loops, so two cores.</summary>
+    private sealed class MultiCoreFactAttribute : FactAttribute
+    {
+        public MultiCoreFactAttribute()
+        {
+            if (Environment.ProcessorCount < 2)
+            {
+                Skip = "one core, one socket loop";
+            }
+        }
+    }
+
+    private sealed class SocketDisposer(IDisposable socket) : IAsyncDisposable
     {
         public ValueTask DisposeAsync()
         {
