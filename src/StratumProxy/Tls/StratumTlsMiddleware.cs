@@ -97,6 +97,11 @@ internal sealed partial class StratumTlsMiddleware(TlsConnectionOptions options)
         }
 
         options.Metrics.HandshakeSucceeded(protocol);
+        if (context.Features.Get<ISslStreamFeature>()?.SslStream is { } ssl)
+        {
+            OpenSslIdleBuffers.TryRelease(ssl);
+        }
+
         await next(context);
     };
 
