@@ -81,6 +81,9 @@ public sealed class ProxySession
     /// <summary>Set once the miner sent its first complete line; until then the handshake timeout applies.</summary>
     public bool HandshakeComplete { get; internal set; }
 
+    /// <summary>The share metrics of this session's listener and destination, found at its first answered share.</summary>
+    internal ShareSeries? ShareSeries;
+
     public long SharesAccepted;
 
     public long SharesRejected;

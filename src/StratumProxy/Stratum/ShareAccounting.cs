@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Prometheus;
 using StratumProxy.Configuration;
 using StratumProxy.Management;
 
@@ -26,6 +27,10 @@ public sealed class ShareAccounting
     private readonly IShareObserver[] _observers;
     private readonly HashrateEstimator _hashrate;
     private readonly ConcurrentDictionary<string, byte> _workerSeries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Listener, string Cluster, string Destination), ShareSeries> _series = new();
+
+    /// <summary>Ticks between two settings of a destination's hash-rate gauge.</summary>
+    private static readonly long GaugeInterval = TimeSpan.TicksPerSecond;
 
     public ShareAccounting(ProxyMetrics metrics, ProxyConfigState config, IEnumerable<IShareObserver> observers, HashrateEstimator hashrate)
     {
@@ -37,30 +42,46 @@ public sealed class ShareAccounting
 
     public void OnShareAnswered(ProxySession session, bool accepted)
     {
-        var result = accepted ? "accepted" : "rejected";
+        var series = session.ShareSeries ??= SeriesFor(session);
         if (accepted)
         {
             Interlocked.Increment(ref session.SharesAccepted);
-            var destination = session.Destination ?? "";
-            _hashrate.Record(session.Cluster, destination, session.Difficulty);
-            _metrics.DestinationHashrate.WithLabels([session.Cluster, destination]).Set(_hashrate.Estimate(session.Cluster, destination));
+            series.Accepted.Inc();
+            var estimate = _hashrate.Record(series.Hashrate, session.Difficulty, out var now);
+            if (now - Volatile.Read(ref series.HashrateSetAt) >= GaugeInterval)
+            {
+                // The estimate spans minutes: the gauge is set at most once a second, not on every share.
+                Volatile.Write(ref series.HashrateSetAt, now);
+                series.HashrateGauge.Set(estimate);
+            }
         }
         else
         {
             Interlocked.Increment(ref session.SharesRejected);
+            series.Rejected.Inc();
         }
 
-        _metrics.Shares.WithLabels([session.Listener, session.Cluster, session.Destination ?? "", result]).Inc();
         var metricsOptions = _config.Current.Metrics;
         if (metricsOptions.PerWorker && session.Worker is { } worker)
         {
-            _metrics.WorkerShares.WithLabels([WorkerLabel(worker, metricsOptions.MaxWorkerSeries), result]).Inc();
+            _metrics.WorkerShares.WithLabels([WorkerLabel(worker, metricsOptions.MaxWorkerSeries), accepted ? "accepted" : "rejected"]).Inc();
         }
 
         foreach (var observer in _observers)
         {
             observer.OnShare(session, accepted);
         }
+    }
+
+    /// <summary>The metric children of a session's listener and destination, looked up once and shared by its sessions.</summary>
+    private ShareSeries SeriesFor(ProxySession session)
+    {
+        var destination = session.Destination ?? "";
+        return _series.GetOrAdd((session.Listener, session.Cluster, destination), static (key, self) => new ShareSeries(
+            self._metrics.Shares.WithLabels([key.Listener, key.Cluster, key.Destination, "accepted"]),
+            self._metrics.Shares.WithLabels([key.Listener, key.Cluster, key.Destination, "rejected"]),
+            self._metrics.DestinationHashrate.WithLabels([key.Cluster, key.Destination]),
+            self._hashrate.WindowFor(key.Cluster, key.Destination)), this);
     }
 
     public void OnMalformedLine(ProxySession session)
@@ -109,14 +130,21 @@ public sealed class HashrateEstimator
 
     public TimeSpan WindowLength { get; }
 
-    public void Record(string cluster, string destination, double difficulty)
+    public void Record(string cluster, string destination, double difficulty) =>
+        Record(WindowFor(cluster, destination), difficulty, out _);
+
+    internal Window WindowFor(string cluster, string destination) => _windows.GetOrAdd((cluster, destination), _ => new Window());
+
+    /// <summary>Adds <paramref name="difficulty"/> to <paramref name="window"/>; returns the new estimate (H/s).</summary>
+    internal double Record(Window window, double difficulty, out long nowTicks)
     {
-        var window = _windows.GetOrAdd((cluster, destination), _ => new Window());
-        var bucket = CurrentBucket();
+        nowTicks = _time.GetUtcNow().Ticks;
+        var bucket = nowTicks / _bucketLength.Ticks;
         lock (window)
         {
             window.Roll(bucket);
             window.Sums[bucket % Buckets] += difficulty;
+            return window.Sums.Sum() * 4294967296.0 / WindowLength.TotalSeconds;
         }
     }
 
@@ -139,7 +167,7 @@ public sealed class HashrateEstimator
 
     private long CurrentBucket() => _time.GetUtcNow().Ticks / _bucketLength.Ticks;
 
-    private sealed class Window
+    internal sealed class Window
     {
         public readonly double[] Sums = new double[Buckets];
         private long _bucket = -1;
@@ -163,4 +191,19 @@ public sealed class HashrateEstimator
             }
         }
     }
+}
+
+/// <summary>What a share of one listener and destination updates: its counters and the destination's hash rate.</summary>
+internal sealed class ShareSeries(Counter.Child accepted, Counter.Child rejected, Gauge.Child hashrateGauge, HashrateEstimator.Window hashrate)
+{
+    public Counter.Child Accepted { get; } = accepted;
+
+    public Counter.Child Rejected { get; } = rejected;
+
+    public Gauge.Child HashrateGauge { get; } = hashrateGauge;
+
+    public HashrateEstimator.Window Hashrate { get; } = hashrate;
+
+    /// <summary>When the gauge was last set (UTC ticks).</summary>
+    public long HashrateSetAt = long.MinValue / 2;
 }

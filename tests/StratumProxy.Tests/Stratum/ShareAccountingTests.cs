@@ -24,6 +24,58 @@ public sealed class ShareAccountingTests
     }
 
     [Fact]
+    public async Task Answered_shares_reach_the_exported_counters_and_the_destination_hash_rate()
+    {
+        var registry = Metrics.NewCustomRegistry();
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-24T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var estimator = new HashrateEstimator(time, TimeSpan.FromMinutes(5));
+        var accounting = new ShareAccounting(new ProxyMetrics(Metrics.WithCustomRegistry(registry)), new ProxyConfigState(new ProxyOptions()), [], estimator);
+        var a = Session("node-a", difficulty: 10);
+        var b = Session("node-b", difficulty: 30);
+
+        accounting.OnShareAnswered(a, accepted: true);
+        accounting.OnShareAnswered(a, accepted: false);
+        accounting.OnShareAnswered(b, accepted: true);
+        accounting.OnShareAnswered(b, accepted: true);
+        var early = await ExportAsync(registry);
+        time.Advance(TimeSpan.FromSeconds(2));
+        accounting.OnShareAnswered(b, accepted: true);
+        var later = await ExportAsync(registry);
+
+        Assert.Contains("stratum_proxy_shares_total{listener=\"main\",cluster=\"pool\",destination=\"node-a\",result=\"accepted\"} 1", early, StringComparison.Ordinal);
+        Assert.Contains("stratum_proxy_shares_total{listener=\"main\",cluster=\"pool\",destination=\"node-a\",result=\"rejected\"} 1", early, StringComparison.Ordinal);
+        Assert.Contains("stratum_proxy_shares_total{listener=\"main\",cluster=\"pool\",destination=\"node-b\",result=\"accepted\"} 2", early, StringComparison.Ordinal);
+        Assert.Equal((1, 1), (a.SharesAccepted, a.SharesRejected));
+
+        // The gauge shows the estimate as of the first share, then at most once a second.
+        Assert.Equal(10 * 4294967296.0 / 300, Gauge(early, "node-a"), 3);
+        Assert.Equal(30 * 4294967296.0 / 300, Gauge(early, "node-b"), 3);
+        Assert.Equal(90 * 4294967296.0 / 300, Gauge(later, "node-b"), 3);
+        Assert.Equal(estimator.Estimate("pool", "node-b"), Gauge(later, "node-b"), 3);
+    }
+
+    private static ProxySession Session(string destination, double difficulty) =>
+        new("main", "pool", new Microsoft.AspNetCore.Connections.DefaultConnectionContext(), new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 40000), DateTimeOffset.UtcNow, 0)
+        {
+            Destination = destination,
+            Difficulty = difficulty,
+        };
+
+    private static async Task<string> ExportAsync(CollectorRegistry registry)
+    {
+        using var stream = new MemoryStream();
+        await registry.CollectAndExportAsTextAsync(stream);
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static double Gauge(string exported, string destination)
+    {
+        var prefix = $"stratum_proxy_destination_hashrate{{cluster=\"pool\",destination=\"{destination}\"}} ";
+        var line = exported.Split('\n').Single(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        return double.Parse(line[prefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public void Hashrate_is_accepted_difficulty_times_two_to_the_32_over_the_window()
     {
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-24T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
