@@ -120,18 +120,15 @@ internal sealed unsafe class EpollLoop
                 continue;
             }
 
-            var sockets = Volatile.Read(ref _sockets);
             for (var i = 0; i < count; i++)
             {
                 var entry = events + (i * s_eventSize);
                 var flags = *(uint*)entry;
                 var token = Unsafe.ReadUnaligned<ulong>(entry + s_dataOffset);
                 var index = (int)(uint)token;
-                if ((uint)index >= (uint)sockets.Length)
-                {
-                    sockets = Volatile.Read(ref _sockets);
-                }
 
+                // Read for every event: a socket added after the table grew is only in the new table.
+                var sockets = Volatile.Read(ref _sockets);
                 var socket = (uint)index < (uint)sockets.Length ? sockets[index] : null;
                 if (socket is null || socket.Token != token)
                 {

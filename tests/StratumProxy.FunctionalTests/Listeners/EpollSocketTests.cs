@@ -159,6 +159,46 @@ public sealed class EpollSocketTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Every_socket_hears_its_events_when_the_loops_outgrow_their_tables_and_reuse_slots()
+    {
+        // Each loop starts with room for 256 sockets: 700 across two loops grow both tables; closing every other
+        // socket and connecting as many again reuses the freed slots under new generations.
+        using var listener = Listen(IPAddress.Loopback);
+        var pairs = new List<(EpollSocket Socket, Socket Peer)>();
+        async Task ConnectAsync(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var accept = listener.AcceptAsync();
+                var socket = await EpollSocket.ConnectAsync((IPEndPoint)listener.LocalEndPoint!, null, CancellationToken.None).AsTask().WaitAsync(Deadline);
+                _cleanup.Add(socket);
+                var peer = await accept.WaitAsync(Deadline);
+                _cleanup.Add(peer);
+                pairs.Add((socket, peer));
+            }
+        }
+
+        await ConnectAsync(700);
+        for (var i = 0; i < pairs.Count; i += 2)
+        {
+            pairs[i].Socket.Dispose();
+        }
+
+        pairs = pairs.Where((_, i) => i % 2 == 1).ToList();
+        await ConnectAsync(350);
+
+        foreach (var (socket, peer) in pairs)
+        {
+            await peer.SendAsync("n\n"u8.ToArray());
+        }
+
+        foreach (var (socket, _) in pairs)
+        {
+            Assert.Equal("n\n", await ReceiveTextAsync(socket, 2));
+        }
+    }
+
     private async Task<(EpollSocket Socket, Socket Peer)> ConnectPairAsync(IPAddress address)
     {
         var listener = Listen(address);
