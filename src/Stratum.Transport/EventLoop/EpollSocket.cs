@@ -250,62 +250,30 @@ public sealed class EpollSocket : IDisposable
     /// </summary>
     public unsafe int Receive(Span<byte> buffer, out SocketError error)
     {
-        while (true)
+        fixed (byte* data = buffer)
         {
-            var seen = Volatile.Read(ref _readEvents);
-            nint received;
-            try
-            {
-                fixed (byte* data = buffer)
-                {
-                    received = LibC.Receive(_handle, data, buffer.Length, 0);
-                }
-            }
-            catch (ObjectDisposedException)
-            {
-                error = SocketError.OperationAborted;
-                return -1;
-            }
-
-            if (received >= 0)
-            {
-                if (received < buffer.Length && !_peerClosed)
-                {
-                    _readDrainedAt = seen;
-                }
-
-                error = SocketError.Success;
-                return (int)received;
-            }
-
-            error = Errno.ToSocketError(Marshal.GetLastPInvokeError());
-            if (error == SocketError.Interrupted)
-            {
-                continue;
-            }
-
-            if (error == SocketError.WouldBlock)
-            {
-                _readDrainedAt = seen;
-            }
-
-            return -1;
+            return Transfer(data, buffer.Length, receive: true, out error);
         }
     }
 
     /// <summary>Sends what the socket takes now: the bytes sent, or -1 with <paramref name="error"/> set.</summary>
     public unsafe int Send(ReadOnlySpan<byte> data, out SocketError error)
     {
+        fixed (byte* bytes = data)
+        {
+            return Transfer(bytes, data.Length, receive: false, out error);
+        }
+    }
+
+    private unsafe int Transfer(byte* data, int length, bool receive, out SocketError error)
+    {
         while (true)
         {
-            var seen = Volatile.Read(ref _writeEvents);
-            nint sent;
+            var seen = Volatile.Read(ref receive ? ref _readEvents : ref _writeEvents);
+            nint done;
             try
             {
-                fixed (byte* bytes = data)
-                {
-                    sent = LibC.Send(_handle, bytes, data.Length, LibC.MSG_NOSIGNAL);
-                }
+                done = receive ? LibC.Receive(_handle, data, length, 0) : LibC.Send(_handle, data, length, LibC.MSG_NOSIGNAL);
             }
             catch (ObjectDisposedException)
             {
@@ -313,15 +281,17 @@ public sealed class EpollSocket : IDisposable
                 return -1;
             }
 
-            if (sent >= 0)
+            if (done >= 0)
             {
-                if (sent < data.Length)
+                // Less than asked: a receive took all there was (unless an end of stream is still to be read), a
+                // send filled the socket.
+                if (done < length && !(receive && _peerClosed))
                 {
-                    _writeBlockedAt = seen;
+                    MarkNotReady(receive, seen);
                 }
 
                 error = SocketError.Success;
-                return (int)sent;
+                return (int)done;
             }
 
             error = Errno.ToSocketError(Marshal.GetLastPInvokeError());
@@ -332,10 +302,23 @@ public sealed class EpollSocket : IDisposable
 
             if (error == SocketError.WouldBlock)
             {
-                _writeBlockedAt = seen;
+                MarkNotReady(receive, seen);
             }
 
             return -1;
+        }
+    }
+
+    /// <summary>Up to event <paramref name="seen"/>, the direction has nothing more (read) or no room (write).</summary>
+    private void MarkNotReady(bool receive, int seen)
+    {
+        if (receive)
+        {
+            _readDrainedAt = seen;
+        }
+        else
+        {
+            _writeBlockedAt = seen;
         }
     }
 
