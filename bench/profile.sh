@@ -64,6 +64,10 @@ wait_port() { local d=$((SECONDS + $2)); while (( SECONDS < d )); do (exec 3<>"/
 wait_port "$BACKEND_PORT" 10
 env_args=()
 [[ $INLINE == 1 ]] && env_args=(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1)
+# The runtime settings the shipped unit sets, as bench/run.sh does.
+for shipped in $(sed -n 's/^Environment=\(DOTNET_GC[A-Za-z0-9_]*=.*\)$/\1/p' "$ROOT/samples/systemd/stratum-proxy.service"); do
+    env_args+=("$shipped")
+done
 [[ $MODE == perf ]] && env_args+=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
 (cd "$ROOT" && exec env "${env_args[@]}" dotnet "$DLL" --config "$OUT/ours.json") > "$OUT/proxy.out" 2>&1 &
 PROXY=$!; PIDS+=("$PROXY")

@@ -278,6 +278,11 @@ start_target() {
             [[ $name == ours-default ]] && inline=0
             local -a env_args=()
             [[ $inline == 1 ]] && env_args=(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1)
+            # The runtime settings the shipped unit sets (the image sets the same): measure what operators run.
+            local shipped
+            for shipped in $(sed -n 's/^Environment=\(DOTNET_GC[A-Za-z0-9_]*=.*\)$/\1/p' "$ROOT/samples/systemd/stratum-proxy.service"); do
+                env_args+=("$shipped")
+            done
             local kv
             for kv in $PROXY_ENV; do env_args+=("$kv"); done
             (cd "$ROOT" && exec env "${env_args[@]}" DOTNET_CLI_TELEMETRY_OPTOUT=1 \

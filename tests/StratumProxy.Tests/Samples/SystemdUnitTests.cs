@@ -33,6 +33,16 @@ public sealed class SystemdUnitTests
     }
 
     [Fact]
+    public void Unit_and_image_run_the_runtime_with_the_same_small_gen0_budget()
+    {
+        var unit = Section("Service")["Environment"].Where(e => e.StartsWith("DOTNET_GC", StringComparison.Ordinal)).ToList();
+        var image = File.ReadAllText(RepositoryFiles.PathOf("docker/Dockerfile"));
+
+        Assert.Equal(["DOTNET_GCgen0size=0x400000"], unit);
+        Assert.Contains("DOTNET_GCgen0size=0x400000", image, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Stop_timeout_outlasts_the_default_drain()
     {
         var stop = TimeSpan.FromSeconds(int.Parse(Assert.Single(Section("Service")["TimeoutStopSec"]), System.Globalization.CultureInfo.InvariantCulture));
