@@ -2,18 +2,18 @@ namespace Stratum.Transport.EventLoop;
 
 /// <summary>
 /// The process's event loops, one per core (as nginx runs one worker per core). Accepted sockets are spread over
-/// them in turn; sockets a session opens count apart, since a session moves its pool side to its miner's loop,
-/// and one turn for each would send every miner to the same loop.
+/// them in turn; sockets the process opens itself (listeners, connections to pool nodes) count apart, since a
+/// session moves its pool side to its miner's loop, and one turn for both would send every miner to the same loop.
 /// </summary>
 internal static class EpollLoopGroup
 {
     private static readonly Lazy<EpollLoop[]> s_loops = new(CreateLoops);
     private static int s_nextAccepted;
-    private static int s_nextConnected;
+    private static int s_nextOpened;
 
     public static EpollLoop ForAccepted() => Next(ref s_nextAccepted);
 
-    public static EpollLoop ForConnected() => Next(ref s_nextConnected);
+    public static EpollLoop ForOpened() => Next(ref s_nextOpened);
 
     private static EpollLoop Next(ref int counter)
     {

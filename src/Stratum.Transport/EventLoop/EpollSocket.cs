@@ -57,7 +57,7 @@ public sealed class EpollSocket : IDisposable
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     /// <summary>Puts a listening socket the runtime opened on a loop, so accepts wait for its events.</summary>
-    internal static unsafe EpollSocket ForListener(Socket listener)
+    internal static EpollSocket ForListener(Socket listener)
     {
         var handle = listener.SafeHandle;
         if (LibC.Fcntl(handle, LibC.F_SETFL, LibC.Fcntl(handle, LibC.F_GETFL, 0) | LibC.O_NONBLOCK) != 0)
@@ -65,7 +65,7 @@ public sealed class EpollSocket : IDisposable
             throw LastError();
         }
 
-        var socket = new EpollSocket(handle, ownsHandle: false, inlineCompletions: false, EpollLoopGroup.ForConnected());
+        var socket = new EpollSocket(handle, ownsHandle: false, inlineCompletions: false, EpollLoopGroup.ForOpened());
         socket._loop.Add(socket, handle);
         return socket;
     }
@@ -144,7 +144,7 @@ public sealed class EpollSocket : IDisposable
             throw LastError();
         }
 
-        var socket = new EpollSocket(new FileDescriptorHandle(descriptor), ownsHandle: true, inlineCompletions: true, EpollLoopGroup.ForConnected());
+        var socket = new EpollSocket(new FileDescriptorHandle(descriptor), ownsHandle: true, inlineCompletions: true, EpollLoopGroup.ForOpened());
         try
         {
             configure?.Invoke(socket);
