@@ -25,7 +25,8 @@ public sealed class EpollSocket : IDisposable
 
     // Readiness: the loop counts events; a direction is ready while its count differs from the count seen by
     // the last call that found it empty (read) or full (write). Set before the call, so an event that arrives
-    // during it is not lost.
+    // during it is not lost. A new socket waits for its first readable event (registering reports data already
+    // queued) but may send at once.
     private int _readEvents;
     private int _readDrainedAt;
     private int _writeEvents = 1;

@@ -32,11 +32,7 @@ public sealed class EpollSocketTests : IDisposable
         Assert.Equal(peer.LocalEndPoint, socket.RemoteEndPoint);
         Assert.Equal(peer.RemoteEndPoint, socket.LocalEndPoint);
 
-        await socket.SendAsync("{\"id\":1,\"method\":\"mining.subscribe\"}\n"u8.ToArray());
-        Assert.Equal("{\"id\":1,\"method\":\"mining.subscribe\"}\n", await ReceiveTextAsync(peer, 37));
-
-        await peer.SendAsync("{\"id\":1,\"result\":true}\n"u8.ToArray());
-        Assert.Equal("{\"id\":1,\"result\":true}\n", await ReceiveTextAsync(socket, 23));
+        await AssertExchangeAsync(socket, peer, "{\"id\":1,\"method\":\"mining.subscribe\"}\n", "{\"id\":1,\"result\":true}\n");
     }
 
     [Fact]
@@ -152,10 +148,7 @@ public sealed class EpollSocketTests : IDisposable
 
         foreach (var (socket, peer) in pairs)
         {
-            await peer.SendAsync("ping\n"u8.ToArray());
-            Assert.Equal("ping\n", await ReceiveTextAsync(socket, 5));
-            await socket.SendAsync("pong\n"u8.ToArray());
-            Assert.Equal("pong\n", await ReceiveTextAsync(peer, 5));
+            await AssertExchangeAsync(socket, peer, "ping\n", "pong\n");
         }
     }
 
@@ -209,6 +202,15 @@ public sealed class EpollSocketTests : IDisposable
         var peer = await accept.WaitAsync(Deadline);
         _cleanup.Add(peer);
         return (socket, peer);
+    }
+
+    /// <summary><paramref name="request"/> goes from the socket to its peer, then <paramref name="answer"/> back.</summary>
+    private static async Task AssertExchangeAsync(EpollSocket socket, Socket peer, string request, string answer)
+    {
+        await socket.SendAsync(Encoding.ASCII.GetBytes(request));
+        Assert.Equal(request, await ReceiveTextAsync(peer, request.Length));
+        await peer.SendAsync(Encoding.ASCII.GetBytes(answer));
+        Assert.Equal(answer, await ReceiveTextAsync(socket, answer.Length));
     }
 
     private static Socket Listen(IPAddress address)
