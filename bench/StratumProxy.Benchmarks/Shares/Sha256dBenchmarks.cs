@@ -42,6 +42,14 @@ public class Sha256dBenchmarks
         return _hash[0];
     }
 
+    [Benchmark(Description = "Sha256d.HashWithRuntime (reused runtime digest), 80-byte header")]
+    public byte RuntimeHeader()
+    {
+        _header[76]++;
+        Sha256d.HashWithRuntime(_header, _hash);
+        return _hash[0];
+    }
+
     [Benchmark(Description = "SHA256.HashData twice (one-shot), 80-byte header")]
     public byte OneShotHeader()
     {

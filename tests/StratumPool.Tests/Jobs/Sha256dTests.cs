@@ -3,7 +3,10 @@ using StratumPool.Jobs;
 
 namespace StratumPool.Tests.Jobs;
 
-/// <summary><see cref="Sha256d"/> keeps one digest per thread: results stay those of two plain SHA-256 passes.</summary>
+/// <summary>
+/// <see cref="Sha256d"/> calls OpenSSL directly on Linux and keeps one runtime digest per thread elsewhere: both give
+/// the results of two plain SHA-256 passes through the runtime.
+/// </summary>
 public sealed class Sha256dTests
 {
     private static byte[] Reference(byte[] data) => SHA256.HashData(SHA256.HashData(data));
@@ -24,6 +27,34 @@ public sealed class Sha256dTests
         });
 
         Assert.Equal(expected, results);
+    }
+
+    [Fact]
+    public void OpenSslIsCalledDirectlyOnLinux()
+    {
+        // The share validator's speed rests on this path (docs/benchmarks.md); a runtime or OpenSSL update that
+        // breaks the known-answer check would silently fall back to the slower digest.
+        Assert.Equal(OperatingSystem.IsLinux(), OpenSslSha256.IsAvailable);
+    }
+
+    [Fact]
+    public void EveryLengthAroundTheBlockBoundariesMatchesTheRuntime()
+    {
+        // SHA-256 pads into one or two more blocks depending on length mod 64: cover every residue up to three blocks.
+        var random = new Random(20261203);
+        for (var length = 0; length <= 200; length++)
+        {
+            var data = new byte[length];
+            random.NextBytes(data);
+            var direct = new byte[32];
+            var runtime = new byte[32];
+
+            Sha256d.Hash(data, direct);
+            Sha256d.HashWithRuntime(data, runtime);
+
+            Assert.True(Reference(data).AsSpan().SequenceEqual(direct), $"direct path differs at length {length}");
+            Assert.True(Reference(data).AsSpan().SequenceEqual(runtime), $"runtime path differs at length {length}");
+        }
     }
 
     [Fact]
