@@ -19,6 +19,9 @@ public sealed class ActiveHealthCheckerTests
 
         await harness.Checker.ProbeClusterAsync(cluster, CancellationToken.None);
         Assert.Equal(ActiveHealthState.Healthy, node.ActiveHealth);
+        // A probe succeeds once the kernel completes the handshake; stopping before the backend's accept loop took it
+        // would drop it from the queue unseen, and the count at the end would be one short.
+        await Eventually.WaitUntilAsync(() => backend.ConnectionCount >= 1, TimeSpan.FromSeconds(10), "the backend accepted the first probe");
 
         await backend.StopAsync();
         await harness.Checker.ProbeClusterAsync(cluster, CancellationToken.None);
