@@ -22,10 +22,13 @@ internal sealed class ConnectAttempt(ClusterState cluster, ClusterModel model, R
 
     public ReadOnlySpan<DestinationState> TriedSpan => CollectionsMarshal.AsSpan(Tried);
 
+    /// <summary>What is left of the cluster's <c>ConnectTimeout</c> since the connect began.</summary>
+    public TimeSpan RemainingBudget() => Model.Options.ConnectTimeout - Cluster.TimeProvider.GetElapsedTime(_started);
+
     /// <summary>What is left of the budget, split evenly over the destinations still to try.</summary>
     public TimeSpan NextAttemptTimeout()
     {
-        var remaining = Model.Options.ConnectTimeout - Cluster.TimeProvider.GetElapsedTime(_started);
+        var remaining = RemainingBudget();
         var filter = new SelectionFilter(Cluster.TimeProvider.GetUtcNow().UtcTicks, TriedSpan);
         var candidates = CountEligible(Model.Primaries, filter);
         if (candidates == 0)

@@ -5,14 +5,15 @@ using Polly.Timeout;
 namespace StratumProxy.Routing;
 
 /// <summary>
-/// The Polly pipeline around one destination connect: an overall timeout of the cluster's <c>ConnectTimeout</c>,
-/// a retry that moves on to the next eligible destination after a failed attempt, and a per-attempt timeout that
-/// gives each attempt an equal share of what is left of the budget, so one silent node cannot use it all.
+/// The Polly pipeline around a destination connect once its first attempt has failed: an overall timeout of what is
+/// left of the cluster's <c>ConnectTimeout</c>, a retry that moves on to the next eligible destination after a failed
+/// attempt, and a per-attempt timeout that gives each attempt an equal share of what is left of the budget, so one
+/// silent node cannot use it all. The first attempt follows the same rules outside it (<see cref="DestinationConnector"/>).
 /// </summary>
 internal static class ConnectPipeline
 {
     /// <summary>Polly's timeout strategy refuses anything shorter.</summary>
-    private static readonly TimeSpan MinimumTimeout = TimeSpan.FromMilliseconds(10);
+    public static readonly TimeSpan MinimumTimeout = TimeSpan.FromMilliseconds(10);
 
     public static readonly ResiliencePropertyKey<ConnectAttempt> AttemptKey = new("StratumProxy.ConnectAttempt");
 
@@ -20,7 +21,14 @@ internal static class ConnectPipeline
     {
         var overall = connectTimeout < MinimumTimeout ? MinimumTimeout : connectTimeout;
         return new ResiliencePipelineBuilder { TimeProvider = timeProvider }
-            .AddTimeout(new TimeoutStrategyOptions { Name = "ConnectTimeout", Timeout = overall })
+            .AddTimeout(new TimeoutStrategyOptions
+            {
+                Name = "ConnectTimeout",
+                TimeoutGenerator = args => ValueTask.FromResult(
+                    args.Context.Properties.TryGetValue(AttemptKey, out var attempt)
+                        ? AtLeastMinimum(attempt.RemainingBudget())
+                        : overall),
+            })
             .AddRetry(new RetryStrategyOptions
             {
                 Name = "NextDestination",
@@ -37,11 +45,11 @@ internal static class ConnectPipeline
                 Name = "AttemptTimeout",
                 TimeoutGenerator = args => ValueTask.FromResult(
                     args.Context.Properties.TryGetValue(AttemptKey, out var attempt)
-                        ? Max(attempt.NextAttemptTimeout(), MinimumTimeout)
+                        ? AtLeastMinimum(attempt.NextAttemptTimeout())
                         : overall),
             })
             .Build();
     }
 
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+    public static TimeSpan AtLeastMinimum(TimeSpan timeout) => timeout > MinimumTimeout ? timeout : MinimumTimeout;
 }

@@ -8,7 +8,10 @@ namespace StratumProxy.Routing;
 /// <summary>
 /// Reaches a destination for a new session: picks by the cluster's policy (taking a slot), connects, and on a
 /// failure reports it to passive health, excludes that destination and tries the next eligible one, all within
-/// the cluster's <c>ConnectTimeout</c> (the cluster's Polly pipeline, see <see cref="ConnectPipeline"/>).
+/// the cluster's <c>ConnectTimeout</c>. The first attempt runs on its own with its share of the budget; only after it
+/// fails do the rest go through the cluster's Polly pipeline (<see cref="ConnectPipeline"/>). Nearly every session
+/// connects at the first attempt, and the pipeline's strategies left about 2 KB of garbage per connect, which an idle
+/// proxy keeps as heap after a burst of new miners (docs/benchmarks.md).
 /// </summary>
 public sealed partial class DestinationConnector
 {
@@ -39,14 +42,20 @@ public sealed partial class DestinationConnector
     {
         var model = cluster.Model;
         var attempt = new ConnectAttempt(cluster, model, key, cancellationToken);
-        var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        context.Properties.Set(ConnectPipeline.AttemptKey, attempt);
         try
         {
-            return await model.ConnectPipeline.ExecuteAsync(
-                static (context, state) => state.Connector.AttemptAsync(state.Attempt, context.CancellationToken),
-                context,
-                (Connector: this, Attempt: attempt)).ConfigureAwait(false);
+            if (await FirstAttemptAsync(attempt).ConfigureAwait(false) is { } connection)
+            {
+                return connection;
+            }
+
+            // Polly runs no timeout shorter than the minimum: a budget down to it is spent.
+            if (attempt.RemainingBudget() < ConnectPipeline.MinimumTimeout)
+            {
+                throw new NoDestinationException(cluster.Name, NoDestinationReason.Timeout, attempt.Tried.Count);
+            }
+
+            return await RetryAsync(attempt).ConfigureAwait(false);
         }
         catch (TimeoutRejectedException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -57,6 +66,38 @@ public sealed partial class DestinationConnector
         {
             LogNoDestination(cluster.Name, e.Reason, e.Attempts);
             throw;
+        }
+    }
+
+    /// <summary>The first attempt, bounded by its share of the budget; null when it failed and the next may try.</summary>
+    private async ValueTask<DestinationConnection?> FirstAttemptAsync(ConnectAttempt attempt)
+    {
+        using var timeout = new CancellationTokenSource(ConnectPipeline.AtLeastMinimum(attempt.NextAttemptTimeout()), attempt.Cluster.TimeProvider);
+        using var callerGone = attempt.CallerToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeout);
+        try
+        {
+            return await AttemptAsync(attempt, timeout.Token).ConfigureAwait(false);
+        }
+        catch (DestinationConnectException)
+        {
+            return null;
+        }
+        catch (OperationCanceledException) when (!attempt.CallerToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private async ValueTask<DestinationConnection> RetryAsync(ConnectAttempt attempt)
+    {
+        var context = ResilienceContextPool.Shared.Get(attempt.CallerToken);
+        context.Properties.Set(ConnectPipeline.AttemptKey, attempt);
+        try
+        {
+            return await attempt.Model.ConnectPipeline.ExecuteAsync(
+                static (context, state) => state.Connector.AttemptAsync(state.Attempt, context.CancellationToken),
+                context,
+                (Connector: this, Attempt: attempt)).ConfigureAwait(false);
         }
         finally
         {
