@@ -44,9 +44,20 @@ public sealed partial class DestinationConnector
         var attempt = new ConnectAttempt(cluster, model, key, cancellationToken);
         try
         {
-            if (await FirstAttemptAsync(attempt).ConfigureAwait(false) is { } connection)
+            // The first attempt, bounded by its share of the budget; when it fails, the pipeline tries the next.
+            using (var timeout = new CancellationTokenSource(ConnectPipeline.AtLeastMinimum(attempt.NextAttemptTimeout()), cluster.TimeProvider))
+            using (cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeout))
             {
-                return connection;
+                try
+                {
+                    return await AttemptAsync(attempt, timeout.Token).ConfigureAwait(false);
+                }
+                catch (DestinationConnectException)
+                {
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                }
             }
 
             // Polly runs no timeout shorter than the minimum: a budget down to it is spent.
@@ -66,25 +77,6 @@ public sealed partial class DestinationConnector
         {
             LogNoDestination(cluster.Name, e.Reason, e.Attempts);
             throw;
-        }
-    }
-
-    /// <summary>The first attempt, bounded by its share of the budget; null when it failed and the next may try.</summary>
-    private async ValueTask<DestinationConnection?> FirstAttemptAsync(ConnectAttempt attempt)
-    {
-        using var timeout = new CancellationTokenSource(ConnectPipeline.AtLeastMinimum(attempt.NextAttemptTimeout()), attempt.Cluster.TimeProvider);
-        using var callerGone = attempt.CallerToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeout);
-        try
-        {
-            return await AttemptAsync(attempt, timeout.Token).ConfigureAwait(false);
-        }
-        catch (DestinationConnectException)
-        {
-            return null;
-        }
-        catch (OperationCanceledException) when (!attempt.CallerToken.IsCancellationRequested)
-        {
-            return null;
         }
     }
 

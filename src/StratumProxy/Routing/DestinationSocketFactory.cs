@@ -5,9 +5,22 @@ using Stratum.Transport.EventLoop;
 namespace StratumProxy.Routing;
 
 /// <summary>Opens TCP connections to destination addresses with the proxy's socket settings.</summary>
-public sealed class DestinationSocketFactory(DestinationSocketOptions options)
+public sealed class DestinationSocketFactory
 {
-    public DestinationSocketOptions Options { get; } = options;
+    // Made once: a method group or a lambda over this instance is a new delegate on every connect.
+    private readonly Action<EpollSocket> _configureEpollSocket;
+    private readonly Func<IPEndPoint, CancellationToken, ValueTask<EpollSocket>> _connectEpollSocket;
+    private readonly Func<IPEndPoint, CancellationToken, ValueTask<Socket>> _connectSocket;
+
+    public DestinationSocketFactory(DestinationSocketOptions options)
+    {
+        Options = options;
+        _configureEpollSocket = Configure;
+        _connectEpollSocket = (endPoint, token) => EpollSocket.ConnectAsync(endPoint, _configureEpollSocket, token);
+        _connectSocket = ConnectSocketAsync;
+    }
+
+    public DestinationSocketOptions Options { get; }
 
     /// <summary>
     /// A session's connection, on the transport's event loops (as the miner's side is). Resolves the address
@@ -15,12 +28,12 @@ public sealed class DestinationSocketFactory(DestinationSocketOptions options)
     /// </summary>
     /// <exception cref="LocalSocketException">The proxy is out of descriptors or buffers.</exception>
     public ValueTask<EpollSocket> ConnectAsync(DestinationAddress address, CancellationToken cancellationToken) =>
-        ConnectAnyAsync(address, (endPoint, token) => EpollSocket.ConnectAsync(endPoint, Configure, token), cancellationToken);
+        ConnectAnyAsync(address, _connectEpollSocket, cancellationToken);
 
     /// <summary>A connection on the runtime's sockets, for probes that read it as a stream.</summary>
     /// <exception cref="LocalSocketException">The proxy is out of descriptors or buffers.</exception>
     public ValueTask<Socket> ConnectSocketAsync(DestinationAddress address, CancellationToken cancellationToken) =>
-        ConnectAnyAsync(address, ConnectSocketAsync, cancellationToken);
+        ConnectAnyAsync(address, _connectSocket, cancellationToken);
 
     private static async ValueTask<T> ConnectAnyAsync<T>(
         DestinationAddress address,
