@@ -61,14 +61,14 @@ internal static class StratumLineMutator
     [
         "id", "method", "result", "error", "params", "code", "message", "jsonrpc",
         @"\u0069d", @"i\u0064", @"\u006dethod", @"resul\u0074", @"\u0065rror", @"co\u0064e", @"\ud800", @"id\ud800",
-        @"\udc00\ud800", @"method\ud83d\ude00", @"\ud83d\ude00", @"\u0000", "", "ids", "erro", @"\\", @"\""",
+        @"\udc00\ud800", @"\udc00\udc00", @"method\ud83d\ude00", @"\ud83d\ude00", @"\u0000", "", "ids", "erro", @"\\", @"\""",
     ];
 
     private static readonly string[] Methods =
     [
         "mining.submit", "mining.notify", "mining.set_difficulty", "mining.subscribe", "mining.authorize", "mining.configure",
         "mining.extranonce.subscribe", "mining.suggest_difficulty", "mining.set_extranonce", "client.reconnect",
-        "mining.set_version_mask", "client.get_version", "", @"mining.submi\u0074", @"\u006dining.notify", @"mining.\ud800",
+        "mining.set_version_mask", "client.get_version", "", @"mining.submi\u0074", @"\u006dining.notify", @"mining.\ud800", @"mining.\udc00\udc00",
         @"mining.submit\udc00", @"x\ud800", @"mining.notify\ud83d\ude00", @"client.reconnect\n", @"\/",
     ];
 
@@ -85,7 +85,7 @@ internal static class StratumLineMutator
         .. new[]
         {
             "{", "}", "[", "]", ":", ",", "\"", "\\", " ", "\t", "\r", "\n", "0", "1", "9", "-", "+", ".", "e", "E",
-            "t", "f", "n", "u", "true", "false", "null", "tru", "nul", "fals", @"\u", @"\ud800", @"\udc00",
+            "t", "f", "n", "u", "true", "false", "null", "tru", "nul", "fals", @"\u", @"\ud800", @"\udc00", @"\udc00\udc00",
             @"\ud83d\ude00", @"\u0069", @"\u12", @"\x", @"\/", @"\'", "\"id\":", "\"method\":", "\"result\":", "\"error\":",
             "\"code\":", "\"mining.submit\"", "\"mining.notify\"", "[21,\"x\",null]", "{\"code\":22}", "01", "-0", "1.",
             "1e", ".5", "9223372036854775808", "2147483648", "/*", "//", "NaN", "Infinity",

@@ -92,6 +92,8 @@ public sealed class StratumLineScannerTests(ITestOutputHelper output)
         { "{\"\\ud800\":1}", false }, // ... in a name, compared with "id"
         { "{\"abcdefgh\\ud800\":1}", true }, // ... in a name whose plain prefix matches no member
         { "{\"id\\udc00\":1}", false },
+        { "{\"\\udc00\\udc00\":1}", false }, // two low halves: the first is already wrong
+        { "{\"method\":\"mining.submit\\udc00\\udc00\"}", false },
         { "{\"method\":\"\\udc00\"}", true }, // shorter than any method name: never unescaped
         { "{\"method\":\"mining.submit\\udc00\"}", false },
         { "{\"error\":{\"\\ud800\":1}}", false },
