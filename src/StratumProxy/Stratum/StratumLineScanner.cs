@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Stratum.Protocol.JsonRpc;
 
@@ -12,24 +13,26 @@ namespace StratumProxy.Stratum;
 /// commas, no BOM) and at most 16 nested objects and arrays counting the line's own object.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Two quirks of the reader are kept on purpose. String bytes of 0x80 and above are not checked for valid UTF-8. A name
 /// or method with escapes is compared after unescaping, as <c>Utf8JsonReader.ValueTextEquals</c> does, and when that
 /// comparison gets as far as unescaping a broken <c>\u</c> surrogate the reader throws, so the line is malformed.
+/// </para>
+/// <para>
+/// Each step takes the position it starts from and returns the position after what it read, or <see cref="Malformed"/>:
+/// the position stays in a register instead of going back and forth through memory.
+/// </para>
 /// </remarks>
-internal ref struct StratumLineScanner
+internal static class StratumLineScanner
 {
+    private const int Malformed = -1;
     private const int MaxDepth = 16;
 
-    // Longest unescaping shrinks a string by: "\uXXXX" (6 bytes) is at least one byte once unescaped.
+    // Unescaping shrinks a string at most by this factor: "\uXXXX" is at least one byte once unescaped.
     private const int MaxUnescapeShrink = 6;
 
     private static readonly SearchValues<byte> StringStopBytes = SearchValues.Create(
         [.. Enumerable.Range(0, 0x20).Select(b => (byte)b), (byte)'"', (byte)'\\']);
-
-    private readonly ReadOnlySpan<byte> _line;
-    private int _pos;
-
-    private StratumLineScanner(ReadOnlySpan<byte> line) => _line = line;
 
     private enum Member : byte
     {
@@ -52,8 +55,7 @@ internal ref struct StratumLineScanner
     public static bool TryScan(ReadOnlySpan<byte> line, out StratumMessage message)
     {
         message = default;
-        var scanner = new StratumLineScanner(line);
-        if (scanner.TryScanLine(ref message))
+        if (ScanObject(line, ref message))
         {
             return true;
         }
@@ -62,30 +64,32 @@ internal ref struct StratumLineScanner
         return false;
     }
 
-    private bool TryScanLine(ref StratumMessage message)
+    private static bool ScanObject(ReadOnlySpan<byte> line, ref StratumMessage message)
     {
-        SkipWhiteSpace();
-        if (Peek() != '{')
+        var pos = SkipWhiteSpace(line, 0);
+        if (!At(line, pos, '{'))
         {
             return false;
         }
 
-        _pos++;
-        SkipWhiteSpace();
-        if (Peek() == '}')
+        pos = SkipWhiteSpace(line, pos + 1);
+        if (At(line, pos, '}'))
         {
-            _pos++;
+            pos++;
         }
         else
         {
             while (true)
             {
-                if (!TryReadName(out var name, out var escaped) || !TryReadMember(ClassifyMember(name, escaped), ref message))
+                pos = ReadName(line, pos, out var name, out var escaped);
+                if (pos < 0)
                 {
                     return false;
                 }
 
-                if (!TryReadSeparator('}', out var closed))
+                pos = ReadMember(line, SkipWhiteSpace(line, pos), ClassifyMember(name, escaped), ref message);
+                pos = ReadSeparator(line, pos, '}', out var closed);
+                if (pos < 0)
                 {
                     return false;
                 }
@@ -97,270 +101,238 @@ internal ref struct StratumLineScanner
             }
         }
 
-        SkipWhiteSpace();
-        return _pos == _line.Length;
+        return SkipWhiteSpace(line, pos) == line.Length;
     }
 
-    private bool TryReadMember(Member member, ref StratumMessage message)
+    private static int ReadMember(ReadOnlySpan<byte> line, int pos, Member member, ref StratumMessage message)
     {
-        SkipWhiteSpace();
         switch (member)
         {
             case Member.Id:
-                return TryReadId(ref message);
+                return ReadId(line, pos, ref message);
             case Member.Method:
-                return TryReadMethod(ref message);
+                return ReadMethod(line, pos, ref message);
             case Member.Result:
-                message.ResultIsTrue = Peek() == 't';
-                return TrySkipValue(1);
+                message.ResultIsTrue = At(line, pos, 't');
+                return SkipValue(line, pos, 1);
             case Member.Error:
-                return TryReadError(ref message);
+                return ReadError(line, pos, ref message);
             case Member.Other:
-                return TrySkipValue(1);
+                return SkipValue(line, pos, 1);
             default:
-                return false;
+                return Malformed;
         }
     }
 
-    private bool TryReadId(ref StratumMessage message)
+    private static int ReadId(ReadOnlySpan<byte> line, int pos, ref StratumMessage message)
     {
-        switch (Peek())
+        if ((uint)pos >= (uint)line.Length)
         {
-            case '"':
-                if (!TryReadString(out var text, out _))
+            return Malformed;
+        }
+
+        int end;
+        switch (line[pos])
+        {
+            case (byte)'"':
+                end = ReadString(line, pos, out _);
+                if (end >= 0)
                 {
-                    return false;
+                    message.HasId = true;
+                    message.IdKey = RequestIdHash.Of(line[(pos + 1)..(end - 1)], isString: true);
                 }
 
-                message.HasId = true;
-                message.IdKey = RequestIdHash.Of(text, isString: true);
-                return true;
-            case 'n':
-                return TryReadLiteral("null"u8);
-            case 't' or 'f' or '{' or '[':
+                return end;
+            case (byte)'n':
+                return ReadLiteral(line, pos, "null"u8);
+            case (byte)'t' or (byte)'f' or (byte)'{' or (byte)'[':
                 message.HasId = true;
                 message.IdKey = long.MinValue;
-                return TrySkipValue(1);
+                return SkipValue(line, pos, 1);
             default:
-                if (!TryReadNumber(out var number))
+                end = ReadNumber(line, pos);
+                if (end >= 0)
                 {
-                    return false;
+                    var number = line[pos..end];
+                    message.HasId = true;
+                    message.IdKey = Utf8Parser.TryParse(number, out long value, out var used) && used == number.Length
+                        ? value
+                        : RequestIdHash.Of(number, isString: false);
                 }
 
-                message.HasId = true;
-                message.IdKey = Utf8Parser.TryParse(number, out long value, out var used) && used == number.Length
-                    ? value
-                    : RequestIdHash.Of(number, isString: false);
-                return true;
+                return end;
         }
     }
 
-    private bool TryReadMethod(ref StratumMessage message)
+    private static int ReadMethod(ReadOnlySpan<byte> line, int pos, ref StratumMessage message)
     {
-        if (Peek() != '"')
+        if (!At(line, pos, '"'))
         {
             message.Method = StratumMethod.Other;
-            return TrySkipValue(1);
+            return SkipValue(line, pos, 1);
         }
 
-        return TryReadString(out var name, out var escaped) && TryClassifyMethod(name, escaped, out message.Method);
+        var end = ReadString(line, pos, out var escaped);
+        return end >= 0 && TryClassifyMethod(line[(pos + 1)..(end - 1)], escaped, out message.Method) ? end : Malformed;
     }
 
-    private bool TryReadError(ref StratumMessage message)
+    private static int ReadError(ReadOnlySpan<byte> line, int pos, ref StratumMessage message)
     {
-        switch (Peek())
+        if ((uint)pos >= (uint)line.Length)
         {
-            case 'n':
-                return TryReadLiteral("null"u8);
-            case '[':
+            return Malformed;
+        }
+
+        bool closed;
+        switch (line[pos])
+        {
+            case (byte)'n':
+                return ReadLiteral(line, pos, "null"u8);
+            case (byte)'[':
                 message.HasError = true;
-                _pos++;
-                SkipWhiteSpace();
-                if (Peek() == ']')
+                pos = SkipWhiteSpace(line, pos + 1);
+                if (At(line, pos, ']'))
                 {
-                    _pos++;
-                    return true;
+                    return pos + 1;
                 }
 
-                if (!TryReadErrorCode(isCode: true, ref message))
+                pos = ReadErrorValue(line, pos, isCode: true, ref message);
+                while (true)
                 {
-                    return false;
+                    pos = ReadSeparator(line, pos, ']', out closed);
+                    if (pos < 0 || closed)
+                    {
+                        return pos;
+                    }
+
+                    pos = SkipValue(line, pos, 2);
+                }
+
+            case (byte)'{':
+                message.HasError = true;
+                pos = SkipWhiteSpace(line, pos + 1);
+                if (At(line, pos, '}'))
+                {
+                    return pos + 1;
                 }
 
                 while (true)
                 {
-                    if (!TryReadSeparator(']', out var closed))
+                    pos = ReadName(line, pos, out var name, out var escaped);
+                    if (pos < 0)
                     {
-                        return false;
-                    }
-
-                    if (closed)
-                    {
-                        return true;
-                    }
-
-                    if (!TrySkipValue(2))
-                    {
-                        return false;
-                    }
-                }
-
-            case '{':
-                message.HasError = true;
-                _pos++;
-                SkipWhiteSpace();
-                if (Peek() == '}')
-                {
-                    _pos++;
-                    return true;
-                }
-
-                while (true)
-                {
-                    if (!TryReadName(out var name, out var escaped))
-                    {
-                        return false;
+                        return Malformed;
                     }
 
                     var isCode = TextEquals(name, escaped, "code"u8);
-                    if (isCode == TextMatch.Malformed || !TryReadErrorCode(isCode == TextMatch.Yes, ref message))
+                    if (isCode == TextMatch.Malformed)
                     {
-                        return false;
+                        return Malformed;
                     }
 
-                    if (!TryReadSeparator('}', out var closed))
+                    pos = ReadErrorValue(line, SkipWhiteSpace(line, pos), isCode == TextMatch.Yes, ref message);
+                    pos = ReadSeparator(line, pos, '}', out closed);
+                    if (pos < 0 || closed)
                     {
-                        return false;
-                    }
-
-                    if (closed)
-                    {
-                        return true;
+                        return pos;
                     }
                 }
 
             default:
                 message.HasError = true;
-                return TrySkipValue(1);
+                return SkipValue(line, pos, 1);
         }
     }
 
     /// <summary>A value inside an error; a number that fits an int sets the code when it is in the code's place.</summary>
-    private bool TryReadErrorCode(bool isCode, ref StratumMessage message)
+    private static int ReadErrorValue(ReadOnlySpan<byte> line, int pos, bool isCode, ref StratumMessage message)
     {
-        SkipWhiteSpace();
-        if (!isCode || Peek() is not ('-' or (>= '0' and <= '9')))
+        if (!isCode || !At(line, pos, '-') && !IsDigit(line, pos))
         {
-            return TrySkipValue(2);
+            return SkipValue(line, pos, 2);
         }
 
-        if (!TryReadNumber(out var number))
-        {
-            return false;
-        }
-
-        if (Utf8Parser.TryParse(number, out int code, out var used) && used == number.Length)
+        var end = ReadNumber(line, pos);
+        if (end >= 0 && Utf8Parser.TryParse(line[pos..end], out int code, out var used) && used == end - pos)
         {
             message.ErrorCode = code;
         }
 
-        return true;
+        return end;
     }
 
-    /// <summary>
-    /// Skips one value of any shape, checking it, where <paramref name="depth"/> objects and arrays are already open.
-    /// </summary>
-    private bool TrySkipValue(int depth)
+    /// <summary>Checks one value of any shape where <paramref name="depth"/> objects and arrays are already open.</summary>
+    private static int SkipValue(ReadOnlySpan<byte> line, int pos, int depth)
     {
         // Bit n tells whether the container opened at nesting n is an object.
         var objects = 0u;
         var nesting = 0;
-        while (true)
+        while (pos >= 0)
         {
-            SkipWhiteSpace();
-            var first = Peek();
+            pos = SkipWhiteSpace(line, pos);
+            if ((uint)pos >= (uint)line.Length)
+            {
+                return Malformed;
+            }
+
+            var first = line[pos];
             switch (first)
             {
-                case '"':
-                    if (!TryReadString(out _, out _))
-                    {
-                        return false;
-                    }
-
+                case (byte)'"':
+                    pos = ReadString(line, pos, out _);
                     break;
-                case '{' or '[':
+                case (byte)'{' or (byte)'[':
                     if (depth + nesting >= MaxDepth)
                     {
-                        return false;
+                        return Malformed;
                     }
 
-                    _pos++;
                     var isObject = first == '{';
                     objects = isObject ? objects | (1u << nesting) : objects & ~(1u << nesting);
                     nesting++;
-                    SkipWhiteSpace();
-                    if (Peek() == (isObject ? '}' : ']'))
+                    pos = SkipWhiteSpace(line, pos + 1);
+                    if (At(line, pos, isObject ? '}' : ']'))
                     {
-                        _pos++;
+                        pos++;
                         nesting--;
                         break;
                     }
 
-                    if (isObject && !TryReadName(out _, out _))
+                    if (isObject)
                     {
-                        return false;
+                        pos = ReadName(line, pos, out _, out _);
                     }
 
                     continue;
-                case 't':
-                    if (!TryReadLiteral("true"u8))
-                    {
-                        return false;
-                    }
-
+                case (byte)'t':
+                    pos = ReadLiteral(line, pos, "true"u8);
                     break;
-                case 'f':
-                    if (!TryReadLiteral("false"u8))
-                    {
-                        return false;
-                    }
-
+                case (byte)'f':
+                    pos = ReadLiteral(line, pos, "false"u8);
                     break;
-                case 'n':
-                    if (!TryReadLiteral("null"u8))
-                    {
-                        return false;
-                    }
-
+                case (byte)'n':
+                    pos = ReadLiteral(line, pos, "null"u8);
                     break;
                 default:
-                    if (!TryReadNumber(out _))
-                    {
-                        return false;
-                    }
-
+                    pos = ReadNumber(line, pos);
                     break;
             }
 
             // After a value: close what ends here, then go on to the next element or member.
-            while (true)
+            while (pos >= 0)
             {
                 if (nesting == 0)
                 {
-                    return true;
+                    return pos;
                 }
 
                 var inObject = (objects & (1u << (nesting - 1))) != 0;
-                if (!TryReadSeparator(inObject ? '}' : ']', out var closed))
-                {
-                    return false;
-                }
-
+                pos = ReadSeparator(line, pos, inObject ? '}' : ']', out var closed);
                 if (!closed)
                 {
-                    if (inObject && !TryReadName(out _, out _))
+                    if (inObject && pos >= 0)
                     {
-                        return false;
+                        pos = ReadName(line, pos, out _, out _);
                     }
 
                     break;
@@ -369,204 +341,195 @@ internal ref struct StratumLineScanner
                 nesting--;
             }
         }
+
+        return Malformed;
     }
 
     /// <summary>After a value in a container: a comma (another value follows) or the container's closing byte.</summary>
-    private bool TryReadSeparator(char close, out bool closed)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ReadSeparator(ReadOnlySpan<byte> line, int pos, char close, out bool closed)
     {
-        SkipWhiteSpace();
-        var next = Peek();
-        closed = next == close;
-        if (closed || next == ',')
+        closed = false;
+        if (pos < 0)
         {
-            _pos++;
-            return true;
+            return Malformed;
         }
 
-        return false;
+        pos = SkipWhiteSpace(line, pos);
+        if ((uint)pos >= (uint)line.Length)
+        {
+            return Malformed;
+        }
+
+        var next = line[pos];
+        closed = next == close;
+        return closed || next == ',' ? pos + 1 : Malformed;
     }
 
     /// <summary>A member's name and the colon after it.</summary>
-    private bool TryReadName(out ReadOnlySpan<byte> name, out bool escaped)
+    private static int ReadName(ReadOnlySpan<byte> line, int pos, out ReadOnlySpan<byte> name, out bool escaped)
     {
-        SkipWhiteSpace();
-        if (Peek() != '"' || !TryReadString(out name, out escaped))
-        {
-            name = default;
-            escaped = false;
-            return false;
-        }
-
-        SkipWhiteSpace();
-        if (Peek() != ':')
-        {
-            return false;
-        }
-
-        _pos++;
-        return true;
-    }
-
-    /// <summary>A string from its opening quote; <paramref name="text"/> is the bytes between the quotes, escapes as written.</summary>
-    private bool TryReadString(out ReadOnlySpan<byte> text, out bool escaped)
-    {
-        var start = _pos + 1;
-        var rest = _line[start..];
-        var end = rest.IndexOfAny(StringStopBytes);
-        text = default;
+        name = default;
         escaped = false;
+        pos = SkipWhiteSpace(line, pos);
+        if (!At(line, pos, '"'))
+        {
+            return Malformed;
+        }
+
+        var end = ReadString(line, pos, out escaped);
         if (end < 0)
         {
-            return false;
+            return Malformed;
         }
 
-        if (rest[end] != '"')
-        {
-            escaped = true;
-            if (!TryFindClosingQuote(rest, ref end))
-            {
-                return false;
-            }
-        }
-
-        text = rest[..end];
-        _pos = start + end + 1;
-        return true;
+        name = line[(pos + 1)..(end - 1)];
+        end = SkipWhiteSpace(line, end);
+        return At(line, end, ':') ? end + 1 : Malformed;
     }
 
-    /// <summary>From a backslash or control byte to the closing quote, checking every escape.</summary>
-    private static bool TryFindClosingQuote(ReadOnlySpan<byte> rest, ref int index)
+    /// <summary>A string from its opening quote to just after its closing one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ReadString(ReadOnlySpan<byte> line, int pos, out bool escaped)
     {
-        var i = index;
+        var start = pos + 1;
+        var stop = line[start..].IndexOfAny(StringStopBytes);
+        escaped = false;
+        if (stop < 0)
+        {
+            return Malformed;
+        }
+
+        stop += start;
+        if (line[stop] == '"')
+        {
+            return stop + 1;
+        }
+
+        escaped = true;
+        return ReadEscapedRest(line, stop);
+    }
+
+    /// <summary>The rest of a string from a backslash or control byte, checking every escape.</summary>
+    private static int ReadEscapedRest(ReadOnlySpan<byte> line, int pos)
+    {
         while (true)
         {
-            var b = rest[i];
+            var b = line[pos];
             if (b == '"')
             {
-                index = i;
-                return true;
+                return pos + 1;
             }
 
             // A raw control byte, or a backslash at the very end.
-            if (b != '\\' || ++i >= rest.Length)
+            if (b != '\\' || ++pos >= line.Length)
             {
-                return false;
+                return Malformed;
             }
 
-            switch (rest[i])
+            switch (line[pos])
             {
                 case (byte)'"' or (byte)'\\' or (byte)'/' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t':
-                    i++;
+                    pos++;
                     break;
                 case (byte)'u':
-                    if (rest.Length - i < 5 || !IsHex(rest[i + 1]) || !IsHex(rest[i + 2]) || !IsHex(rest[i + 3]) || !IsHex(rest[i + 4]))
+                    if (line.Length - pos < 5 || !IsHex(line[pos + 1]) || !IsHex(line[pos + 2]) || !IsHex(line[pos + 3]) || !IsHex(line[pos + 4]))
                     {
-                        return false;
+                        return Malformed;
                     }
 
-                    i += 5;
+                    pos += 5;
                     break;
                 default:
-                    return false;
+                    return Malformed;
             }
 
-            var next = rest[i..].IndexOfAny(StringStopBytes);
+            var next = line[pos..].IndexOfAny(StringStopBytes);
             if (next < 0)
             {
-                return false;
+                return Malformed;
             }
 
-            i += next;
+            pos += next;
         }
     }
 
     /// <summary>A number as the JSON grammar has it: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?</summary>
-    private bool TryReadNumber(out ReadOnlySpan<byte> number)
+    private static int ReadNumber(ReadOnlySpan<byte> line, int pos)
     {
-        var line = _line;
-        var start = _pos;
-        var i = start;
-        number = default;
-        if (i < line.Length && line[i] == '-')
+        if (At(line, pos, '-'))
         {
-            i++;
+            pos++;
         }
 
-        if (i >= line.Length || !IsDigit(line[i]))
+        if (!IsDigit(line, pos))
         {
-            return false;
+            return Malformed;
         }
 
-        if (line[i++] != '0')
+        pos = line[pos] == '0' ? pos + 1 : SkipDigits(line, pos + 1);
+        if (At(line, pos, '.'))
         {
-            i = SkipDigits(line, i);
-        }
-
-        if (i < line.Length && line[i] == '.')
-        {
-            if (++i >= line.Length || !IsDigit(line[i]))
+            if (!IsDigit(line, ++pos))
             {
-                return false;
+                return Malformed;
             }
 
-            i = SkipDigits(line, i);
+            pos = SkipDigits(line, pos + 1);
         }
 
-        if (i < line.Length && (line[i] | 0x20) == 'e')
+        if (At(line, pos, 'e') || At(line, pos, 'E'))
         {
-            if (++i < line.Length && line[i] is (byte)'+' or (byte)'-')
+            if (At(line, ++pos, '+') || At(line, pos, '-'))
             {
-                i++;
+                pos++;
             }
 
-            if (i >= line.Length || !IsDigit(line[i]))
+            if (!IsDigit(line, pos))
             {
-                return false;
+                return Malformed;
             }
 
-            i = SkipDigits(line, i);
+            pos = SkipDigits(line, pos + 1);
         }
 
-        number = line[start..i];
-        _pos = i;
-        return true;
+        return pos;
     }
 
-    private bool TryReadLiteral(ReadOnlySpan<byte> literal)
+    private static int ReadLiteral(ReadOnlySpan<byte> line, int pos, ReadOnlySpan<byte> literal) =>
+        line[pos..].StartsWith(literal) ? pos + literal.Length : Malformed;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SkipWhiteSpace(ReadOnlySpan<byte> line, int pos)
     {
-        if (!_line[_pos..].StartsWith(literal))
-        {
-            return false;
-        }
-
-        _pos += literal.Length;
-        return true;
+        // Lines from miners rarely have any: one test, inlined, for the usual case.
+        return (uint)pos < (uint)line.Length && line[pos] > ' ' ? pos : SkipWhiteSpaceRun(line, pos);
     }
 
-    private void SkipWhiteSpace()
+    private static int SkipWhiteSpaceRun(ReadOnlySpan<byte> line, int pos)
     {
-        var line = _line;
-        var i = _pos;
-        while (i < line.Length && line[i] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
+        while ((uint)pos < (uint)line.Length && line[pos] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
         {
-            i++;
+            pos++;
         }
 
-        _pos = i;
+        return pos;
     }
 
-    /// <summary>The byte at the position, or -1 at the end of the line.</summary>
-    private readonly int Peek() => (uint)_pos < (uint)_line.Length ? _line[_pos] : -1;
-
-    private static int SkipDigits(ReadOnlySpan<byte> line, int i)
+    private static int SkipDigits(ReadOnlySpan<byte> line, int pos)
     {
-        while (i < line.Length && IsDigit(line[i]))
+        while (IsDigit(line, pos))
         {
-            i++;
+            pos++;
         }
 
-        return i;
+        return pos;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool At(ReadOnlySpan<byte> line, int pos, char expected) => (uint)pos < (uint)line.Length && line[pos] == expected;
+
+    private static bool IsDigit(ReadOnlySpan<byte> line, int pos) => (uint)pos < (uint)line.Length && IsDigit(line[pos]);
 
     private static bool IsDigit(byte b) => (uint)(b - '0') <= 9;
 
