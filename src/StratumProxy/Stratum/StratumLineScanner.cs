@@ -7,10 +7,11 @@ using Stratum.Protocol.JsonRpc;
 namespace StratumProxy.Stratum;
 
 /// <summary>
-/// Judges a line held in one span and reads its <see cref="StratumMessage"/> in a single pass, with the verdict and the
-/// fields of the <see cref="System.Text.Json.Utf8JsonReader"/> pass of <see cref="StratumMessageInspector"/>: exactly one
-/// JSON object with optional JSON whitespace around it, RFC 8259 as the reader's defaults (no comments, no trailing
-/// commas, no BOM) and at most 16 nested objects and arrays counting the line's own object.
+/// Reads a line held in one span in a single pass, with the verdict and the fields of the
+/// <see cref="System.Text.Json.Utf8JsonReader"/> passes of <see cref="StratumMessageInspector"/>. A miner line must be
+/// exactly one JSON object with optional JSON whitespace around it, RFC 8259 as the reader's defaults (no comments, no
+/// trailing commas, no BOM) and at most 16 nested objects and arrays counting the line's own object; a pool line is
+/// judged only as far as the reader pass reads it.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -39,6 +40,7 @@ internal static class StratumLineScanner
         Other,
         Id,
         Method,
+        Params,
         Result,
         Error,
         Malformed,
@@ -61,6 +63,26 @@ internal static class StratumLineScanner
         }
 
         message = default;
+        return false;
+    }
+
+    /// <summary>
+    /// <see cref="StratumMessageInspector.TryInspectPoolLine"/> on one span: stops where the reader pass stops, and
+    /// gives <c>params[0]</c> as its place in the line (<paramref name="firstParamLength"/> 0 when there is none).
+    /// </summary>
+    public static bool TryScanPoolLine(ReadOnlySpan<byte> line, out StratumMessage message, out int firstParamStart, out int firstParamLength)
+    {
+        message = default;
+        firstParamStart = 0;
+        firstParamLength = 0;
+        if (ScanPoolObject(line, ref message, ref firstParamStart, ref firstParamLength))
+        {
+            return true;
+        }
+
+        message = default;
+        firstParamStart = 0;
+        firstParamLength = 0;
         return false;
     }
 
@@ -87,7 +109,7 @@ internal static class StratumLineScanner
                     return false;
                 }
 
-                pos = ReadMember(line, SkipWhiteSpace(line, pos), ClassifyMember(name, escaped), ref message);
+                pos = ReadMember(line, SkipWhiteSpace(line, pos), ClassifyMember(name, escaped, poolLine: false), ref message);
                 pos = ReadSeparator(line, pos, '}', out var closed);
                 if (pos < 0)
                 {
@@ -102,6 +124,100 @@ internal static class StratumLineScanner
         }
 
         return SkipWhiteSpace(line, pos) == line.Length;
+    }
+
+    private static bool ScanPoolObject(ReadOnlySpan<byte> line, ref StratumMessage message, ref int firstParamStart, ref int firstParamLength)
+    {
+        var pos = SkipWhiteSpace(line, 0);
+        if (!At(line, pos, '{'))
+        {
+            return false;
+        }
+
+        pos = SkipWhiteSpace(line, pos + 1);
+        var paramsSeen = false;
+        var closed = At(line, pos, '}');
+        while (!closed)
+        {
+            pos = ReadName(line, pos, out var name, out var escaped);
+            if (pos < 0)
+            {
+                return false;
+            }
+
+            pos = SkipWhiteSpace(line, pos);
+            switch (ClassifyMember(name, escaped, poolLine: true))
+            {
+                case Member.Method:
+                    if (!At(line, pos, '"'))
+                    {
+                        message.Method = StratumMethod.Other;
+                        return ReadToken(line, pos) >= 0;
+                    }
+
+                    var end = ReadString(line, pos, out var methodEscaped);
+                    if (end < 0 || !TryClassifyMethod(line[(pos + 1)..(end - 1)], methodEscaped, out message.Method))
+                    {
+                        return false;
+                    }
+
+                    if (paramsSeen || message.Method is not (StratumMethod.Notify or StratumMethod.SetDifficulty or StratumMethod.SetExtranonce))
+                    {
+                        return true;
+                    }
+
+                    pos = end;
+                    break;
+                case Member.Params:
+                    paramsSeen = true;
+                    if (!At(line, pos, '['))
+                    {
+                        pos = SkipValue(line, pos, 1);
+                        break;
+                    }
+
+                    pos = SkipWhiteSpace(line, pos + 1);
+                    if (At(line, pos, ']'))
+                    {
+                        pos++;
+                        break;
+                    }
+
+                    if (At(line, pos, '"'))
+                    {
+                        end = ReadString(line, pos, out var paramEscaped);
+                        if (end >= 0 && !paramEscaped)
+                        {
+                            firstParamStart = pos + 1;
+                            firstParamLength = end - pos - 2;
+                        }
+                    }
+                    else
+                    {
+                        end = message.Method == StratumMethod.None ? SkipValue(line, pos, 2) : ReadToken(line, pos);
+                    }
+
+                    // When the method came first, params[0] was all it wanted: the rest of the line does not matter.
+                    if (end < 0 || message.Method != StratumMethod.None)
+                    {
+                        return end >= 0;
+                    }
+
+                    pos = SkipArrayRest(line, end, 2);
+                    break;
+                case var member:
+                    pos = ReadMember(line, pos, member, ref message);
+                    break;
+            }
+
+            pos = ReadSeparator(line, pos, '}', out closed);
+            if (pos < 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static int ReadMember(ReadOnlySpan<byte> line, int pos, Member member, ref StratumMessage message)
@@ -196,17 +312,7 @@ internal static class StratumLineScanner
                     return pos + 1;
                 }
 
-                pos = ReadErrorValue(line, pos, isCode: true, ref message);
-                while (true)
-                {
-                    pos = ReadSeparator(line, pos, ']', out closed);
-                    if (pos < 0 || closed)
-                    {
-                        return pos;
-                    }
-
-                    pos = SkipValue(line, pos, 2);
-                }
+                return SkipArrayRest(line, ReadErrorValue(line, pos, isCode: true, ref message), 2);
 
             case (byte)'{':
                 message.HasError = true;
@@ -343,6 +449,52 @@ internal static class StratumLineScanner
         }
 
         return Malformed;
+    }
+
+    /// <summary>The elements after the first of an array <paramref name="depth"/> deep, and its closing bracket.</summary>
+    private static int SkipArrayRest(ReadOnlySpan<byte> line, int pos, int depth)
+    {
+        while (true)
+        {
+            pos = ReadSeparator(line, pos, ']', out var closed);
+            if (pos < 0 || closed)
+            {
+                return pos;
+            }
+
+            pos = SkipValue(line, pos, depth);
+        }
+    }
+
+    /// <summary>
+    /// One token where a value starts, as far as <c>Utf8JsonReader.Read</c> checks it: a whole string, the bytes of a
+    /// literal, a number followed by a delimiter, or the opening byte of an object or array.
+    /// </summary>
+    private static int ReadToken(ReadOnlySpan<byte> line, int pos)
+    {
+        if ((uint)pos >= (uint)line.Length)
+        {
+            return Malformed;
+        }
+
+        switch (line[pos])
+        {
+            case (byte)'"':
+                return ReadString(line, pos, out _);
+            case (byte)'{' or (byte)'[':
+                return pos + 1;
+            case (byte)'t':
+                return ReadLiteral(line, pos, "true"u8);
+            case (byte)'f':
+                return ReadLiteral(line, pos, "false"u8);
+            case (byte)'n':
+                return ReadLiteral(line, pos, "null"u8);
+            default:
+                var end = ReadNumber(line, pos);
+                return end >= 0 && end < line.Length && line[end] is (byte)',' or (byte)'}' or (byte)']' or (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t' or (byte)'/'
+                    ? end
+                    : Malformed;
+        }
     }
 
     /// <summary>After a value in a container: a comma (another value follows) or the container's closing byte.</summary>
@@ -535,7 +687,8 @@ internal static class StratumLineScanner
 
     private static bool IsHex(byte b) => IsDigit(b) || (uint)((b | 0x20) - 'a') <= 'f' - 'a';
 
-    private static Member ClassifyMember(ReadOnlySpan<byte> name, bool escaped)
+    /// <summary>The member a name stands for; <c>params</c> only in pool lines, the miner pass skips it.</summary>
+    private static Member ClassifyMember(ReadOnlySpan<byte> name, bool escaped, bool poolLine)
     {
         if (!escaped)
         {
@@ -544,19 +697,25 @@ internal static class StratumLineScanner
             {
                 2 when name.SequenceEqual("id"u8) => Member.Id,
                 6 when name.SequenceEqual("method"u8) => Member.Method,
+                6 when poolLine && name.SequenceEqual("params"u8) => Member.Params,
                 6 when name.SequenceEqual("result"u8) => Member.Result,
                 5 when name.SequenceEqual("error"u8) => Member.Error,
                 _ => Member.Other,
             };
         }
 
-        // In the order the reader pass compares them: an earlier comparison may be the one that finds a broken escape.
-        for (var member = Member.Id; member <= Member.Error; member++)
+        // The names each reader pass compares, the way it compares them: a broken escape makes the line malformed when
+        // one of these comparisons gets past the shortcuts to the unescaping (the order does not change that).
+        ReadOnlySpan<Member> order = poolLine
+            ? [Member.Method, Member.Params, Member.Id, Member.Result, Member.Error]
+            : [Member.Id, Member.Method, Member.Result, Member.Error];
+        foreach (var member in order)
         {
             var match = EscapedTextEquals(name, member switch
             {
                 Member.Id => "id"u8,
                 Member.Method => "method"u8,
+                Member.Params => "params"u8,
                 Member.Result => "result"u8,
                 _ => "error"u8,
             });

@@ -6,11 +6,11 @@ using Stratum.Protocol.JsonRpc;
 namespace StratumProxy.Stratum;
 
 /// <summary>
-/// Reads Stratum JSON-RPC lines straight over the pipe's bytes. The first pass checks the whole line is one
-/// well-formed JSON object and picks out method, id, result and error without allocating: by
-/// <see cref="StratumLineScanner"/> when the line is in one segment (almost always), by <see cref="Utf8JsonReader"/>
-/// otherwise. The few fields worth keeping (worker, user agent, job id, difficulty) are read by a second pass
-/// only for the methods that carry them.
+/// Reads Stratum JSON-RPC lines straight over the pipe's bytes. The first pass checks a miner's line is one
+/// well-formed JSON object (a pool's only as far as it reads it) and picks out method, id, result and error without
+/// allocating: by <see cref="StratumLineScanner"/> when the line is in one segment (almost always), by
+/// <see cref="Utf8JsonReader"/> otherwise. The few fields worth keeping (worker, user agent, job id, difficulty) are
+/// read by a second pass only for the methods that carry them.
 /// </summary>
 public static class StratumMessageInspector
 {
@@ -92,6 +92,31 @@ public static class StratumMessageInspector
     /// </summary>
     /// <returns>False when the line is not a JSON object as far as it was read.</returns>
     public static bool TryInspectPoolLine(in ReadOnlySequence<byte> line, out StratumMessage message, out ReadOnlySequence<byte> firstParam)
+    {
+        if (!line.IsSingleSegment)
+        {
+            return TryInspectPoolLineWithReader(line, out message, out firstParam);
+        }
+
+        var valid = StratumLineScanner.TryScanPoolLine(line.FirstSpan, out message, out var start, out var length);
+        firstParam = length > 0 ? line.Slice(start, length) : default;
+        return valid;
+    }
+
+    /// <summary>The <see cref="Utf8JsonReader"/> pass of <see cref="TryInspectPoolLine"/>: for lines split across segments, and the reference the scanner is tested against.</summary>
+    internal static bool TryInspectPoolLineWithReader(in ReadOnlySequence<byte> line, out StratumMessage message, out ReadOnlySequence<byte> firstParam)
+    {
+        if (ReadPoolLine(line, out message, out firstParam))
+        {
+            return true;
+        }
+
+        message = default;
+        firstParam = default;
+        return false;
+    }
+
+    private static bool ReadPoolLine(in ReadOnlySequence<byte> line, out StratumMessage message, out ReadOnlySequence<byte> firstParam)
     {
         message = default;
         firstParam = default;

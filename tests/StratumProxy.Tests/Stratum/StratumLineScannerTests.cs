@@ -8,15 +8,16 @@ using Xunit.Abstractions;
 namespace StratumProxy.Tests.Stratum;
 
 /// <summary>
-/// The scanner that judges single-segment lines against the <see cref="System.Text.Json.Utf8JsonReader"/> pass it
-/// replaced, which still reads lines split across segments: same verdict and same fields for every input.
+/// The scanner that reads single-segment lines against the <see cref="System.Text.Json.Utf8JsonReader"/> passes it
+/// replaced, which still read lines split across segments: same verdict and same fields for every input, miner lines
+/// judged whole and pool lines as far as the pool pass reads them.
 /// </summary>
 public sealed class StratumLineScannerTests(ITestOutputHelper output)
 {
     // Another base seed explores other cases: STRATUM_SCANNER_SEED=<int> dotnet test ...
     private static readonly int BaseSeed = int.TryParse(Environment.GetEnvironmentVariable("STRATUM_SCANNER_SEED"), out var seed) ? seed : 20_260_611;
     private const int MaxCases = 200_000;
-    private const int MinCases = 20_000;
+    private const int MinCases = 10_000;
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(4);
 
     /// <summary>Hand-picked edges as raw bytes (each char one byte), with the verdict the reader gives them.</summary>
@@ -91,6 +92,7 @@ public sealed class StratumLineScannerTests(ITestOutputHelper output)
         { "{\"a\":\"\\ud800\"}", true }, // a lone surrogate where nothing compares it
         { "{\"\\ud800\":1}", false }, // ... in a name, compared with "id"
         { "{\"abcdefgh\\ud800\":1}", true }, // ... in a name whose plain prefix matches no member
+        { "{\"par\\ud800\":1}", true }, // ... which the pool pass compares with "params", not this one
         { "{\"id\\udc00\":1}", false },
         { "{\"\\udc00\\udc00\":1}", false }, // two low halves: the first is already wrong
         { "{\"method\":\"mining.submit\\udc00\\udc00\"}", false },
@@ -115,6 +117,43 @@ public sealed class StratumLineScannerTests(ITestOutputHelper output)
         { "{\"params\":" + Nested(5000) + "}", false },
     };
 
+    /// <summary>Pool lines read only as far as they matter, with the reader's verdict and job id (null: none).</summary>
+    public static TheoryData<string, bool, string?> TrickyPoolLines => new()
+    {
+        { "", false, null },
+        { "{}", true, null },
+        { "{}{}", true, null }, // nothing is read after the object
+        { "{\"id\":1}garbage", true, null },
+        { "{\"id\":1", false, null },
+        { "{\"method\":\"mining.submit\"garbage", true, null }, // an untracked method ends the reading
+        { "{\"method\":\"mining.notify\",\"params\":[\"job7\"", true, "job7" }, // so does a tracked one's job id
+        { "{\"method\":\"mining.notify\",\"params\":[\"job7\",x", true, "job7" },
+        { "{\"method\":\"mining.notify\",\"params\":[\"job7", false, null },
+        { "{\"method\":\"mining.notify\",\"params\":[\"j\\u006fb7\"]}", true, null },
+        { "{\"method\":\"mining.notify\",\"params\":[\"\"]}", true, null },
+        { "{\"method\":\"mining.notify\",\"params\":[17", false, null }, // a number needs a delimiter after it
+        { "{\"method\":\"mining.notify\",\"params\":[17/", true, null },
+        { "{\"method\":\"mining.notify\",\"params\":[17x", false, null },
+        { "{\"method\":\"mining.notify\",\"params\":[truex", true, null }, // a literal does not
+        { "{\"method\":\"mining.notify\",\"params\":[tru", false, null },
+        { "{\"method\":\"mining.notify\",\"params\":[{", true, null },
+        { "{\"method\":\"mining.notify\",\"params\":[]", false, null },
+        { "{\"method\":\"mining.notify\",\"params\":\"job7\"}", true, null },
+        { "{\"method\":\"mining.notify\",\"params\":[,]}", false, null },
+        { "{\"method\":truex", true, null },
+        { "{\"method\":12x", false, null },
+        { "{\"method\":12/", true, null },
+        { "{\"method\":", false, null },
+        { "{\"params\":[\"job7\"],\"method\":\"mining.notify\"}", true, "job7" },
+        { "{\"params\":[\"job7\"],\"method\":\"mining.notify\"", true, "job7" },
+        { "{\"params\":[\"job7\",x],\"method\":\"mining.notify\"}", false, null }, // params before the method are read whole
+        { "{\"params\":[\"job7\",[[1]]],\"params\":[3],\"method\":\"mining.notify\"}", true, "job7" },
+        { "{\"\\ud800\":1}", false, null },
+        { "{\"par\\ud800\":1}", false, null },
+        { "{\"id\":4,\"result\":true,\"error\":null} x", true, null },
+        { "{\"id\":4,\"result\":null,\"error\":[23,\"low\",null]", false, null },
+    };
+
     [Theory]
     [MemberData(nameof(TrickyLines))]
     public void Tricky_lines_get_the_readers_verdict_and_fields(string latin1, bool valid)
@@ -124,6 +163,17 @@ public sealed class StratumLineScannerTests(ITestOutputHelper output)
         Assert.Equal(valid, reader.Valid);
         Assert.Equal(reader, ScannerOutcome(line));
         Assert.Equal(reader, InspectorOutcome(line));
+    }
+
+    [Theory]
+    [MemberData(nameof(TrickyPoolLines))]
+    public void Tricky_pool_lines_get_the_readers_partial_reading(string latin1, bool valid, string? jobId)
+    {
+        var line = Encoding.Latin1.GetBytes(latin1);
+        var reader = PoolReaderOutcome(new ReadOnlySequence<byte>(line));
+        Assert.Equal(valid, reader.Line.Valid);
+        Assert.Equal(jobId ?? string.Empty, Encoding.Latin1.GetString(Convert.FromHexString(reader.FirstParamHex)));
+        Assert.Equal(reader, PoolInspectorOutcome(new ReadOnlySequence<byte>(line)));
     }
 
     [Fact]
@@ -189,12 +239,42 @@ public sealed class StratumLineScannerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Random_pool_lines_get_the_same_partial_reading_from_scanner_and_reader_whole_or_split()
+    {
+        var clock = Stopwatch.StartNew();
+        int checkedCases = 0, valid = 0;
+        for (; checkedCases < MaxCases && clock.Elapsed < Deadline; checkedCases++)
+        {
+            // Other seeds than the miner lines', to see other lines.
+            var caseSeed = BaseSeed + MaxCases + checkedCases;
+            var random = new Random(caseSeed);
+            var line = StratumLineMutator.Next(random);
+            var scanner = PoolInspectorOutcome(new ReadOnlySequence<byte>(line));
+            var reader = PoolReaderOutcome(new ReadOnlySequence<byte>(line));
+            var split = line.Length < 2 ? reader : PoolInspectorOutcome(Split(random, line));
+            if (scanner != reader || split != reader)
+            {
+                Assert.Fail(
+                    $"case seed {caseSeed} (base {BaseSeed}, pool case {checkedCases}), line {Show(line)}:\n" +
+                    $"  scanner   {scanner}\n  reader    {reader}\n  split     {split}");
+            }
+
+            valid += reader.Line.Valid ? 1 : 0;
+        }
+
+        output.WriteLine($"base seed {BaseSeed}: {checkedCases} pool cases in {clock.Elapsed.TotalSeconds:F1} s, {valid} of them valid");
+        Assert.True(checkedCases >= MinCases, $"only {checkedCases} cases in {Deadline}");
+        Assert.InRange(valid, checkedCases / 10, checkedCases * 9 / 10);
+    }
+
+    [Fact]
     public void Scanning_allocates_nothing()
     {
         var lines = StratumLineMutator.RealLines.Select(Encoding.UTF8.GetBytes).ToArray();
         foreach (var line in lines)
         {
             StratumLineScanner.TryScan(line, out _);
+            StratumLineScanner.TryScanPoolLine(line, out _, out _, out _);
         }
 
         var before = GC.GetAllocatedBytesForCurrentThread();
@@ -204,11 +284,12 @@ public sealed class StratumLineScannerTests(ITestOutputHelper output)
             foreach (var line in lines)
             {
                 validLines += StratumLineScanner.TryScan(line, out _) ? 1 : 0;
+                validLines += StratumLineScanner.TryScanPoolLine(line, out _, out _, out _) ? 1 : 0;
             }
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        Assert.Equal(100 * lines.Length, validLines);
+        Assert.Equal(2 * 100 * lines.Length, validLines);
     }
 
     private static Outcome ScannerOutcome(string text) => ScannerOutcome(Encoding.UTF8.GetBytes(text));
@@ -221,6 +302,12 @@ public sealed class StratumLineScannerTests(ITestOutputHelper output)
 
     private static Outcome ReaderOutcome(in ReadOnlySequence<byte> line) =>
         new(StratumMessageInspector.TryInspectWithReader(line, out var message), message);
+
+    private static PoolOutcome PoolInspectorOutcome(in ReadOnlySequence<byte> line) =>
+        new(new(StratumMessageInspector.TryInspectPoolLine(line, out var message, out var firstParam), message), Convert.ToHexString(firstParam.ToArray()));
+
+    private static PoolOutcome PoolReaderOutcome(in ReadOnlySequence<byte> line) =>
+        new(new(StratumMessageInspector.TryInspectPoolLineWithReader(line, out var message, out var firstParam), message), Convert.ToHexString(firstParam.ToArray()));
 
     private static Outcome Expect(bool hasId = false, long idKey = 0, StratumMethod method = StratumMethod.None, bool hasError = false, int errorCode = 0) =>
         new(true, method, hasId, idKey, false, hasError, errorCode);
@@ -248,6 +335,8 @@ public sealed class StratumLineScannerTests(ITestOutputHelper output)
 
     private static string Show(byte[] line) =>
         string.Concat(line.Select(b => b is >= 0x20 and < 0x7F and not (byte)'\\' ? ((char)b).ToString() : $"\\x{b:x2}"));
+
+    private readonly record struct PoolOutcome(Outcome Line, string FirstParamHex);
 
     private readonly record struct Outcome(bool Valid, StratumMethod Method, bool HasId, long IdKey, bool ResultIsTrue, bool HasError, int ErrorCode)
     {
