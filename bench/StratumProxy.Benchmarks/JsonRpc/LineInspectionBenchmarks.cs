@@ -21,6 +21,7 @@ public class LineInspectionBenchmarks
 {
     private byte[] _submit = [];
     private byte[] _notify = [];
+    private byte[] _response = [];
     private ReadOnlySequence<byte> _submitSplit;
     private ReadOnlySequence<byte> _notifySplit;
 
@@ -29,6 +30,7 @@ public class LineInspectionBenchmarks
     {
         _submit = Encoding.ASCII.GetBytes(SampleLines.Submit);
         _notify = Encoding.ASCII.GetBytes(SampleLines.Notify);
+        _response = Encoding.ASCII.GetBytes("{\"id\":4,\"result\":true,\"error\":null}");
         _submitSplit = BufferSegment.Split(_submit, 61);
         _notifySplit = BufferSegment.Split(_notify, 61);
     }
@@ -72,6 +74,28 @@ public class LineInspectionBenchmarks
         }
 
         return jobId.Length;
+    }
+
+    [Benchmark(Description = "proxy pool-line reader pass, one segment: notify")]
+    public long ProxyPoolReaderNotify()
+    {
+        if (!StratumMessageInspector.TryInspectPoolLineWithReader(new ReadOnlySequence<byte>(_notify), out _, out var jobId))
+        {
+            throw new InvalidOperationException("sample notify rejected by the pool-line reader pass");
+        }
+
+        return jobId.Length;
+    }
+
+    [Benchmark(Description = "proxy pool-line pass: share accepted")]
+    public StratumMessage ProxyPoolResponse()
+    {
+        if (!StratumMessageInspector.TryInspectPoolLine(new ReadOnlySequence<byte>(_response), out var message, out _))
+        {
+            throw new InvalidOperationException("sample response rejected by the pool-line pass");
+        }
+
+        return message;
     }
 
     private static StratumMessage InspectWithProxy(in ReadOnlySequence<byte> line)

@@ -95,31 +95,25 @@ internal static class StratumLineScanner
         }
 
         pos = SkipWhiteSpace(line, pos + 1);
-        if (At(line, pos, '}'))
+        var closed = At(line, pos, '}');
+        if (closed)
         {
             pos++;
         }
-        else
+
+        while (!closed)
         {
-            while (true)
+            pos = ReadName(line, pos, out var name, out var escaped);
+            if (pos < 0)
             {
-                pos = ReadName(line, pos, out var name, out var escaped);
-                if (pos < 0)
-                {
-                    return false;
-                }
+                return false;
+            }
 
-                pos = ReadMember(line, SkipWhiteSpace(line, pos), ClassifyMember(name, escaped, poolLine: false), ref message);
-                pos = ReadSeparator(line, pos, '}', out var closed);
-                if (pos < 0)
-                {
-                    return false;
-                }
-
-                if (closed)
-                {
-                    break;
-                }
+            pos = ReadMember(line, SkipWhiteSpace(line, pos), ClassifyMember(name, escaped, poolLine: false), ref message);
+            pos = ReadSeparator(line, pos, '}', out closed);
+            if (pos < 0)
+            {
+                return false;
             }
         }
 
