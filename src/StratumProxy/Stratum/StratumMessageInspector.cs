@@ -6,17 +6,33 @@ using Stratum.Protocol.JsonRpc;
 namespace StratumProxy.Stratum;
 
 /// <summary>
-/// Reads Stratum JSON-RPC lines with <see cref="Utf8JsonReader"/> straight over the pipe's bytes. The first pass
-/// checks the whole line is one well-formed JSON object and picks out method, id, result and error without
-/// allocating; the few fields worth keeping (worker, user agent, job id, difficulty) are read by a second pass
-/// only for the methods that carry them.
+/// Reads Stratum JSON-RPC lines straight over the pipe's bytes. The first pass checks a miner's line is one
+/// well-formed JSON object (a pool's only as far as it reads it) and picks out method, id, result and error without
+/// allocating: by <see cref="StratumLineScanner"/> when the line is in one segment (almost always), by
+/// <see cref="Utf8JsonReader"/> otherwise. The few fields worth keeping (worker, user agent, job id, difficulty) are
+/// read by a second pass only for the methods that carry them.
 /// </summary>
 public static class StratumMessageInspector
 {
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 16 };
 
-    /// <summary>Inspects one line; false when it is not a single well-formed JSON object.</summary>
-    public static bool TryInspect(in ReadOnlySequence<byte> line, out StratumMessage message)
+    /// <summary>Inspects one line; false, with <paramref name="message"/> default, when it is not a single well-formed JSON object.</summary>
+    public static bool TryInspect(in ReadOnlySequence<byte> line, out StratumMessage message) =>
+        line.IsSingleSegment ? StratumLineScanner.TryScan(line.FirstSpan, out message) : TryInspectWithReader(line, out message);
+
+    /// <summary>The <see cref="Utf8JsonReader"/> pass of <see cref="TryInspect"/>: for lines split across segments, and the reference the scanner is tested against.</summary>
+    internal static bool TryInspectWithReader(in ReadOnlySequence<byte> line, out StratumMessage message)
+    {
+        if (ReadMessage(line, out message))
+        {
+            return true;
+        }
+
+        message = default;
+        return false;
+    }
+
+    private static bool ReadMessage(in ReadOnlySequence<byte> line, out StratumMessage message)
     {
         message = default;
         var reader = new Utf8JsonReader(line, ReaderOptions);
@@ -76,6 +92,31 @@ public static class StratumMessageInspector
     /// </summary>
     /// <returns>False when the line is not a JSON object as far as it was read.</returns>
     public static bool TryInspectPoolLine(in ReadOnlySequence<byte> line, out StratumMessage message, out ReadOnlySequence<byte> firstParam)
+    {
+        if (!line.IsSingleSegment)
+        {
+            return TryInspectPoolLineWithReader(line, out message, out firstParam);
+        }
+
+        var valid = StratumLineScanner.TryScanPoolLine(line.FirstSpan, out message, out var start, out var length);
+        firstParam = length > 0 ? line.Slice(start, length) : default;
+        return valid;
+    }
+
+    /// <summary>The <see cref="Utf8JsonReader"/> pass of <see cref="TryInspectPoolLine"/>: for lines split across segments, and the reference the scanner is tested against.</summary>
+    internal static bool TryInspectPoolLineWithReader(in ReadOnlySequence<byte> line, out StratumMessage message, out ReadOnlySequence<byte> firstParam)
+    {
+        if (ReadPoolLine(line, out message, out firstParam))
+        {
+            return true;
+        }
+
+        message = default;
+        firstParam = default;
+        return false;
+    }
+
+    private static bool ReadPoolLine(in ReadOnlySequence<byte> line, out StratumMessage message, out ReadOnlySequence<byte> firstParam)
     {
         message = default;
         firstParam = default;
@@ -207,27 +248,19 @@ public static class StratumMessageInspector
 
     private static long HashBytes(ref Utf8JsonReader reader)
     {
-        // FNV-1a over the raw token bytes; string and numeric forms of the same id stay distinct by the seed.
-        var hash = reader.TokenType == JsonTokenType.String ? 14695981039346656037UL : 1099511628211UL;
-        if (reader.HasValueSequence)
+        var isString = reader.TokenType == JsonTokenType.String;
+        if (!reader.HasValueSequence)
         {
-            foreach (var segment in reader.ValueSequence)
-            {
-                foreach (var b in segment.Span)
-                {
-                    hash = (hash ^ b) * 1099511628211UL;
-                }
-            }
-        }
-        else
-        {
-            foreach (var b in reader.ValueSpan)
-            {
-                hash = (hash ^ b) * 1099511628211UL;
-            }
+            return RequestIdHash.Of(reader.ValueSpan, isString);
         }
 
-        return (long)(hash | 0x4000000000000000UL);
+        var hash = RequestIdHash.Start(isString);
+        foreach (var segment in reader.ValueSequence)
+        {
+            hash = RequestIdHash.Append(hash, segment.Span);
+        }
+
+        return RequestIdHash.ToKey(hash);
     }
 
     private static void ReadError(ref Utf8JsonReader reader, ref StratumMessage message)
