@@ -302,7 +302,9 @@ public sealed class DirectSocketTransportTests : IAsyncLifetime
 
     private static async Task<string> ThreadOfNextReadAsync(PipeReader input)
     {
-        var result = await input.ReadAsync();
+        // Without ConfigureAwait(false) the test framework's synchronization context, when present, would move the
+        // continuation to one of its own threads and hide the thread that completed the read.
+        var result = await input.ReadAsync().ConfigureAwait(false);
         var name = Thread.CurrentThread.Name ?? "(unnamed)";
         input.AdvanceTo(result.Buffer.End);
         return name;
