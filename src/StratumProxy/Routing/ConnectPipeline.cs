@@ -21,14 +21,7 @@ internal static class ConnectPipeline
     {
         var overall = connectTimeout < MinimumTimeout ? MinimumTimeout : connectTimeout;
         return new ResiliencePipelineBuilder { TimeProvider = timeProvider }
-            .AddTimeout(new TimeoutStrategyOptions
-            {
-                Name = "ConnectTimeout",
-                TimeoutGenerator = args => ValueTask.FromResult(
-                    args.Context.Properties.TryGetValue(AttemptKey, out var attempt)
-                        ? AtLeastMinimum(attempt.RemainingBudget())
-                        : overall),
-            })
+            .AddTimeout(Timeout("ConnectTimeout", static attempt => attempt.RemainingBudget(), overall))
             .AddRetry(new RetryStrategyOptions
             {
                 Name = "NextDestination",
@@ -40,16 +33,17 @@ internal static class ConnectPipeline
                 BackoffType = DelayBackoffType.Constant,
                 UseJitter = false,
             })
-            .AddTimeout(new TimeoutStrategyOptions
-            {
-                Name = "AttemptTimeout",
-                TimeoutGenerator = args => ValueTask.FromResult(
-                    args.Context.Properties.TryGetValue(AttemptKey, out var attempt)
-                        ? AtLeastMinimum(attempt.NextAttemptTimeout())
-                        : overall),
-            })
+            .AddTimeout(Timeout("AttemptTimeout", static attempt => attempt.NextAttemptTimeout(), overall))
             .Build();
     }
+
+    /// <summary>A timeout read from the connect's <see cref="ConnectAttempt"/> when it runs (<paramref name="fallback"/> without one).</summary>
+    private static TimeoutStrategyOptions Timeout(string name, Func<ConnectAttempt, TimeSpan> timeout, TimeSpan fallback) => new()
+    {
+        Name = name,
+        TimeoutGenerator = args => ValueTask.FromResult(
+            args.Context.Properties.TryGetValue(AttemptKey, out var attempt) ? AtLeastMinimum(timeout(attempt)) : fallback),
+    };
 
     public static TimeSpan AtLeastMinimum(TimeSpan timeout) => timeout > MinimumTimeout ? timeout : MinimumTimeout;
 }
