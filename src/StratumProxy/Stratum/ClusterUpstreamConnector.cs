@@ -80,6 +80,8 @@ public sealed class ClusterUpstreamConnector : IUpstreamConnector, IDestinationS
     {
         private readonly DestinationConnection _connection;
         private readonly PassiveHealthMonitor _passiveHealth;
+        private readonly ProxyConfigState _config;
+        private readonly TimeProvider _time;
         private readonly CancellationTokenRegistration _drain;
         private ITimer? _drainTimer;
 
@@ -87,11 +89,11 @@ public sealed class ClusterUpstreamConnector : IUpstreamConnector, IDestinationS
         {
             _connection = connection;
             _passiveHealth = passiveHealth;
-            // A destination removed by a reload drains: its sessions may finish for DrainTimeout, then close.
-            _drain = connection.Destination.DrainRequested.Register(() =>
-            {
-                _drainTimer = time.CreateTimer(_ => DrainExpired?.Invoke(), null, config.Current.Limits.DrainTimeout, Timeout.InfiniteTimeSpan);
-            });
+            _config = config;
+            _time = time;
+            // A destination removed by a reload drains: its sessions may finish for DrainTimeout, then close. The
+            // callback takes the lease as its state: a closure would be two more objects kept for the session's life.
+            _drain = connection.Destination.DrainRequested.UnsafeRegister(static state => ((Lease)state!).StartDrain(), this);
         }
 
         public override EpollSocket Socket => _connection.Socket;
@@ -99,6 +101,9 @@ public sealed class ClusterUpstreamConnector : IUpstreamConnector, IDestinationS
         public override string Destination => _connection.Destination.Name;
 
         public override event Action? DrainExpired;
+
+        private void StartDrain() =>
+            _drainTimer = _time.CreateTimer(static state => ((Lease)state!).DrainExpired?.Invoke(), this, _config.Current.Limits.DrainTimeout, Timeout.InfiniteTimeSpan);
 
         public override void ReportEarlyClose() => _passiveHealth.ReportEarlyClose(_connection.Destination);
 
