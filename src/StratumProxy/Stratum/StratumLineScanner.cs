@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Runtime.CompilerServices;
 using System.Text;
-using Stratum.Protocol.JsonRpc;
 
 namespace StratumProxy.Stratum;
 
@@ -724,12 +723,12 @@ internal static class StratumLineScanner
 
     private static bool TryClassifyMethod(ReadOnlySpan<byte> name, bool escaped, out StratumMethod method)
     {
-        for (var i = 0; i < KnownMethodCount; i++)
+        for (var i = 0; i < TrackedMethods.Count; i++)
         {
-            var match = TextEquals(name, escaped, KnownMethodName(i));
+            var match = TextEquals(name, escaped, TrackedMethods.Name(i));
             if (match != TextMatch.No)
             {
-                method = match == TextMatch.Yes ? KnownMethod(i) : StratumMethod.None;
+                method = match == TextMatch.Yes ? TrackedMethods.Method(i) : StratumMethod.None;
                 return match == TextMatch.Yes;
             }
         }
@@ -737,37 +736,6 @@ internal static class StratumLineScanner
         method = StratumMethod.Other;
         return true;
     }
-
-    private const int KnownMethodCount = 10;
-
-    // The order of the reader pass, most frequent first.
-    private static ReadOnlySpan<byte> KnownMethodName(int i) => i switch
-    {
-        0 => StratumMethods.Submit,
-        1 => StratumMethods.Notify,
-        2 => StratumMethods.SetDifficulty,
-        3 => StratumMethods.Subscribe,
-        4 => StratumMethods.Authorize,
-        5 => StratumMethods.Configure,
-        6 => StratumMethods.ExtranonceSubscribe,
-        7 => StratumMethods.SuggestDifficulty,
-        8 => StratumMethods.SetExtranonce,
-        _ => StratumMethods.ClientReconnect,
-    };
-
-    private static StratumMethod KnownMethod(int i) => i switch
-    {
-        0 => StratumMethod.Submit,
-        1 => StratumMethod.Notify,
-        2 => StratumMethod.SetDifficulty,
-        3 => StratumMethod.Subscribe,
-        4 => StratumMethod.Authorize,
-        5 => StratumMethod.Configure,
-        6 => StratumMethod.ExtranonceSubscribe,
-        7 => StratumMethod.SuggestDifficulty,
-        8 => StratumMethod.SetExtranonce,
-        _ => StratumMethod.Reconnect,
-    };
 
     private static TextMatch TextEquals(ReadOnlySpan<byte> text, bool escaped, ReadOnlySpan<byte> other) =>
         escaped ? EscapedTextEquals(text, other) : text.SequenceEqual(other) ? TextMatch.Yes : TextMatch.No;

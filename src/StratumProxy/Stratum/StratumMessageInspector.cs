@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using Stratum.Protocol.JsonRpc;
 
 namespace StratumProxy.Stratum;
 
@@ -320,54 +319,12 @@ public static class StratumMessageInspector
 
     private static StratumMethod Classify(ref Utf8JsonReader reader)
     {
-        if (reader.ValueTextEquals(StratumMethods.Submit))
+        for (var i = 0; i < TrackedMethods.Count; i++)
         {
-            return StratumMethod.Submit;
-        }
-
-        if (reader.ValueTextEquals(StratumMethods.Notify))
-        {
-            return StratumMethod.Notify;
-        }
-
-        if (reader.ValueTextEquals(StratumMethods.SetDifficulty))
-        {
-            return StratumMethod.SetDifficulty;
-        }
-
-        if (reader.ValueTextEquals(StratumMethods.Subscribe))
-        {
-            return StratumMethod.Subscribe;
-        }
-
-        if (reader.ValueTextEquals(StratumMethods.Authorize))
-        {
-            return StratumMethod.Authorize;
-        }
-
-        if (reader.ValueTextEquals(StratumMethods.Configure))
-        {
-            return StratumMethod.Configure;
-        }
-
-        if (reader.ValueTextEquals(StratumMethods.ExtranonceSubscribe))
-        {
-            return StratumMethod.ExtranonceSubscribe;
-        }
-
-        if (reader.ValueTextEquals(StratumMethods.SuggestDifficulty))
-        {
-            return StratumMethod.SuggestDifficulty;
-        }
-
-        if (reader.ValueTextEquals(StratumMethods.SetExtranonce))
-        {
-            return StratumMethod.SetExtranonce;
-        }
-
-        if (reader.ValueTextEquals(StratumMethods.ClientReconnect))
-        {
-            return StratumMethod.Reconnect;
+            if (reader.ValueTextEquals(TrackedMethods.Name(i)))
+            {
+                return TrackedMethods.Method(i);
+            }
         }
 
         return StratumMethod.Other;
