@@ -9,7 +9,20 @@ public sealed class SessionRegistry
 
     public int Count => _sessions.Count;
 
-    public IEnumerable<ProxySession> Sessions => _sessions.Values;
+    /// <summary>
+    /// The open sessions, read without locking or copying: the timeout sweep walks them four times a second, and
+    /// <c>Values</c> would take every lock and copy the whole set each time.
+    /// </summary>
+    public IEnumerable<ProxySession> Sessions
+    {
+        get
+        {
+            foreach (var pair in _sessions)
+            {
+                yield return pair.Value;
+            }
+        }
+    }
 
     public void Add(ProxySession session) => _sessions[session.Id] = session;
 
