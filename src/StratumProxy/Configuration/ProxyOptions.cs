@@ -23,6 +23,9 @@ public sealed record ProxyOptions
 
     public MetricsOptions Metrics { get; init; } = new();
 
+    /// <summary>Giving the heap back to the system once a burst of new connections is over.</summary>
+    public MemoryOptions Memory { get; init; } = new();
+
     /// <summary>ACME certificate issuance for listeners with <c>"Tls": { "Certificate": "Acme" }</c>.</summary>
     public AcmeOptions? Acme { get; init; }
 
@@ -181,6 +184,30 @@ public sealed record LimitsOptions
 
     /// <summary>On shutdown or when a destination is removed: how long sessions may finish before they are closed.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>
+/// The connection set-up allocates more than a session keeps; the garbage of a burst (a reconnect storm after a pool
+/// restart) stays committed while the proxy idles, because an idle proxy allocates nothing that would trigger a
+/// collection. Once allocation has been quiet for <see cref="QuietPeriod"/>, a full compacting collection returns it.
+/// </summary>
+public sealed record MemoryOptions
+{
+    public bool TrimWhenQuiet { get; init; } = true;
+
+    /// <summary>How long allocation must stay below a trickle before the heap is trimmed.</summary>
+    public TimeSpan QuietPeriod { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Allocated since the last trim before another is worth its pause (about 10 ms per 1 000 open sessions).
+    /// </summary>
+    public int TrimAfterAllocatedMiB { get; init; } = 8;
+
+    /// <summary>
+    /// Allocation below this rate counts as quiet. An idle proxy allocates next to nothing, forwarding allocates
+    /// nothing per line, and a <c>/metrics</c> scrape or a few new miners a second stay under the default.
+    /// </summary>
+    public int QuietBelowKiBPerSecond { get; init; } = 1024;
 }
 
 public sealed record ManagementOptions

@@ -59,6 +59,21 @@ public static class ProxyOptionsValidator
             errors.Add($"{root}:Metrics:MaxWorkerSeries: must be 0 or more.");
         }
 
+        if (options.Memory.QuietPeriod < TimeSpan.FromMilliseconds(100) || options.Memory.QuietPeriod > TimeSpan.FromHours(1))
+        {
+            errors.Add($"{root}:Memory:QuietPeriod: must be between 00:00:00.1 and 01:00:00.");
+        }
+
+        if (options.Memory.TrimAfterAllocatedMiB < 1)
+        {
+            errors.Add($"{root}:Memory:TrimAfterAllocatedMiB: must be 1 or more.");
+        }
+
+        if (options.Memory.QuietBelowKiBPerSecond < 1)
+        {
+            errors.Add($"{root}:Memory:QuietBelowKiBPerSecond: must be 1 or more.");
+        }
+
         var usesAcme = options.Listeners.Values.Any(l => l.Tls?.Certificate == CertificateSource.Acme);
         if (usesAcme)
         {

@@ -8,6 +8,7 @@ using StratumProxy.Configuration;
 using StratumProxy.Filtering;
 using StratumProxy.Listeners;
 using StratumProxy.Management;
+using StratumProxy.Memory;
 using StratumProxy.Routing;
 using StratumProxy.Stratum;
 using StratumProxy.Tls;
@@ -90,6 +91,7 @@ public static class ProxyHost
         services.AddSingleton<ProxyConfigReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<ProxyConfigReloader>());
         services.AddHostedService<SessionTimeoutSweeper>();
+        services.AddHostedService<HeapTrimmer>();
         return services;
     }
 

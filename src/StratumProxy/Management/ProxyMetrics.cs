@@ -57,6 +57,8 @@ public sealed class ProxyMetrics
         WorkerShares = factory.CreateCounter("stratum_proxy_worker_shares_total", "Shares per worker (only with Metrics:PerWorker; capped, the rest count as worker=\"other\").", ["worker", "result"]);
         DestinationHashrate = factory.CreateGauge("stratum_proxy_destination_hashrate", "Estimated hash rate (H/s) from accepted share difficulty over the last window.", ["cluster", "destination"]);
         ConfigReloads = factory.CreateCounter("stratum_proxy_config_reloads_total", "Configuration reloads, by outcome.", ["outcome"]);
+        HeapTrims = factory.CreateCounter("stratum_proxy_heap_trims_total", "Full compacting collections that gave the heap back after a burst of allocation.");
+        HeapTrimPause = factory.CreateCounter("stratum_proxy_heap_trim_pause_seconds_total", "Time the process was paused by those collections.");
     }
 
     public Gauge SessionsActive { get; }
@@ -84,4 +86,8 @@ public sealed class ProxyMetrics
     public Gauge DestinationHashrate { get; }
 
     public Counter ConfigReloads { get; }
+
+    public Counter HeapTrims { get; }
+
+    public Counter HeapTrimPause { get; }
 }

@@ -1,0 +1,64 @@
+using StratumProxy.Configuration;
+using StratumProxy.Management;
+
+namespace StratumProxy.Memory;
+
+/// <summary>
+/// Gives the heap back to the system after a burst: a full, compacting collection in the runtime's aggressive mode,
+/// which also decommits the free space. Without it the garbage of thousands of connection set-ups stays resident for
+/// as long as the proxy idles (about a third of its memory per idle miner).
+/// </summary>
+public sealed partial class HeapTrimmer : BackgroundService
+{
+    private readonly ProxyConfigState _config;
+    private readonly TimeProvider _time;
+    private readonly ProxyMetrics _metrics;
+    private readonly ILogger<HeapTrimmer> _logger;
+
+    public HeapTrimmer(ProxyConfigState config, TimeProvider time, ProxyMetrics metrics, ILogger<HeapTrimmer> logger)
+    {
+        _config = config;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    /// <summary>How often the allocation counter is read; the quiet period is honoured to within this.</summary>
+    public static TimeSpan CheckInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var started = _time.GetTimestamp();
+        var policy = new HeapTrimPolicy(GC.GetTotalAllocatedBytes(), TimeSpan.Zero);
+        using var timer = new PeriodicTimer(CheckInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                if (policy.Observe(GC.GetTotalAllocatedBytes(), _time.GetElapsedTime(started), _config.Current.Memory))
+                {
+                    Trim(policy.AllocatedSinceTrim);
+                    policy.Trimmed(GC.GetTotalAllocatedBytes());
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void Trim(long allocatedSinceTrim)
+    {
+        var residentBefore = Environment.WorkingSet;
+        var started = _time.GetTimestamp();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        var pause = _time.GetElapsedTime(started);
+        _metrics.HeapTrims.Inc();
+        _metrics.HeapTrimPause.Inc(pause.TotalSeconds);
+        LogTrimmed(_logger, allocatedSinceTrim >> 20, residentBefore >> 20, Environment.WorkingSet >> 20, pause.TotalMilliseconds);
+    }
+
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Information,
+        Message = "Heap trimmed after {AllocatedMiB} MiB of allocation went quiet: resident {BeforeMiB} -> {AfterMiB} MiB, {PauseMilliseconds:F0} ms paused.")]
+    private static partial void LogTrimmed(ILogger logger, long allocatedMiB, long beforeMiB, long afterMiB, double pauseMilliseconds);
+}
