@@ -56,10 +56,10 @@ while [[ $# -gt 0 ]]; do
 done
 
 if [[ $QUICK == 1 ]]; then
-    SUBMIT_WARMUP=0.5; SUBMIT_SECONDS=3; FANOUT_ROUNDS=5; SETTLE=0.5; WARMUP_ROUNDS=16; WARMUP_SECONDS=1.5; WARMUP_MIN_ROUNDS=8
+    SUBMIT_WARMUP=0.5; SUBMIT_SECONDS=3; FANOUT_ROUNDS=5; SETTLE=0.5; IDLE_SETTLE=3; WARMUP_ROUNDS=16; WARMUP_SECONDS=1.5; WARMUP_MIN_ROUNDS=8
     TLS_IDLE_CONNS="1000,4000"
 else
-    SUBMIT_WARMUP=1; SUBMIT_SECONDS=10; FANOUT_ROUNDS=20; SETTLE=1; WARMUP_ROUNDS=20; WARMUP_SECONDS=2; WARMUP_MIN_ROUNDS=8
+    SUBMIT_WARMUP=1; SUBMIT_SECONDS=10; FANOUT_ROUNDS=20; SETTLE=1; IDLE_SETTLE=3; WARMUP_ROUNDS=20; WARMUP_SECONDS=2; WARMUP_MIN_ROUNDS=8
     TLS_IDLE_CONNS="1000,9800"
 fi
 # 9 800, not 9 900: a .NET process holds ~210 descriptors of its own (assemblies, pipes, inotify), so under the
@@ -360,7 +360,7 @@ scenario_idle() { # run target port prefix [tls]
     "$BUILD/loadgen" idle --port "$port" ${tls:+--tls} --conns "$conns" --concurrency 200 --hold 60 --timeout 240 \
         > "$out" 2>&1 &
     local lg=$!; STARTED+=("$lg")
-    local stages n=0 want
+    local stages n=0 want prev_rss=0 prev_ready=0
     want=$(tr ',' ' ' <<<"$conns" | wc -w)
     local deadline=$((SECONDS + 250))
     while (( n < want && SECONDS < deadline )) && kill -0 "$lg" 2>/dev/null; do
@@ -373,9 +373,18 @@ scenario_idle() { # run target port prefix [tls]
             c=$(field "$line" conns); ready=$(field "$line" ready); rate=$(field "$line" setup_rate); cpu=$(field "$line" loadgen_cpu_pct)
             if [[ "$ready" != "$c" ]]; then log "$target $prefix: only $ready of $c connections set up"; fi
             if [[ -n "$TARGET_PIDS" && "$ready" -gt 0 ]]; then
-                local after; after=$(rss_kib $TARGET_PIDS)
+                # Right after the set-up, and again once the miners have been idle for IDLE_SETTLE seconds (a proxy
+                # may give back what the set-up left); the idle figure is the second.
+                local burst after; burst=$(rss_kib $TARGET_PIDS)
+                sleep "$(awk -v a="$IDLE_SETTLE" -v b="$SETTLE" 'BEGIN {print (a > b ? a - b : 0)}')"
+                after=$(rss_kib $TARGET_PIDS)
+                record "$run" "$target" "${prefix}_burst_kib_$n" "$(awk -v a="$burst" -v b="$before" -v c="$ready" 'BEGIN {printf "%.2f", (a-b)/c}')"
                 record "$run" "$target" "${prefix}_kib_$n" "$(awk -v a="$after" -v b="$before" -v c="$ready" 'BEGIN {printf "%.2f", (a-b)/c}')"
-                log "$target $prefix: $ready conns, RSS $before -> $after KiB"
+                if (( n > 1 && ready > prev_ready )); then
+                    record "$run" "$target" "${prefix}_marginal_kib" "$(awk -v a="$after" -v b="$prev_rss" -v c="$((ready - prev_ready))" 'BEGIN {printf "%.2f", (a-b)/c}')"
+                fi
+                prev_rss=$after; prev_ready=$ready
+                log "$target $prefix: $ready conns, RSS $before -> $burst KiB right after set-up, $after KiB after ${IDLE_SETTLE}s idle"
             fi
             if (( n == want )); then
                 record "$run" "$target" "${prefix}_setup_rate" "$rate"
@@ -470,6 +479,8 @@ report() {
     local -a rows=(
         "idle_kib_1|idle memory per miner (KiB, $idle_small conns)"
         "idle_kib_2|idle memory per miner (KiB, $idle_big conns)"
+        "idle_marginal_kib|memory per further idle miner, $idle_small → $idle_big (KiB)"
+        "idle_burst_kib_2|  right after set-up, before ${IDLE_SETTLE} s idle (KiB, $idle_big conns)"
         "idle_setup_rate|connection set-up (conn/s, subscribe+authorize)"
         "idle_setup_loadgen_cpu|  load generator CPU during set-up (%)"
         "submit_cpu_us|proxy CPU per submit round trip (µs)"
@@ -483,6 +494,7 @@ report() {
         "fanout_last_p99_ms|fan-out to $FANOUT_CONNS, last miner p99 (ms)"
         "fanout_loadgen_cpu|  load generator CPU during fan-out (%)"
         "tls_idle_kib_2|TLS idle memory per miner (KiB, $tls_big conns)"
+        "tls_idle_marginal_kib|TLS memory per further idle miner (KiB)"
         "tls_idle_setup_rate|TLS connection set-up, full handshakes (conn/s)"
         "tls_idle_setup_loadgen_cpu|  load generator CPU during TLS set-up (%)"
         "tls_submit_cpu_us|TLS proxy CPU per submit round trip (µs)"
