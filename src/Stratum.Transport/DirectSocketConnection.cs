@@ -15,14 +15,15 @@ namespace Stratum.Transport;
 /// by the pipeline (TLS, PROXY, Kestrel's own) go in a short list.
 /// </summary>
 public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollection, IConnectionIdFeature,
-    IConnectionTransportFeature, IConnectionItemsFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IEpollSocketFeature
+    IConnectionTransportFeature, IConnectionItemsFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IEpollSocketFeature, IDuplexPipe
 {
     private static long s_lastId;
 
     private readonly EpollSocket _socket;
     private readonly SocketPipeReader _input;
     private readonly PipeWriter _output;
-    private readonly CancellationTokenSource _closed = new();
+    private CancellationTokenSource? _closed;
+    private EndPoint? _localEndPoint;
     private readonly long _number = Interlocked.Increment(ref s_lastId);
     private string? _connectionId;
     private IDictionary<object, object?>? _items;
@@ -35,13 +36,51 @@ public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollecti
     internal DirectSocketConnection(EpollSocket socket, IPEndPoint? remote)
     {
         _socket = socket;
-        LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = remote;
-        ConnectionClosed = _closed.Token;
         _input = new SocketPipeReader(socket);
         _output = new SocketPipeWriter(socket, this);
-        Transport = new DuplexPipe(_input, _output);
+        Transport = this;
     }
+
+    // What a session keeps is what an idle miner costs, so the parts few sessions ask for are made when asked:
+    // the local address (one per listener, yet a system call and two objects per connection) and the source
+    // behind ConnectionClosed.
+
+    /// <summary>The listener's address the miner connected to, read from the socket when first asked.</summary>
+    public override EndPoint? LocalEndPoint
+    {
+        get => _localEndPoint ??= _socket.LocalEndPoint;
+        set => _localEndPoint = value;
+    }
+
+    public override CancellationToken ConnectionClosed
+    {
+        get
+        {
+            var source = Volatile.Read(ref _closed);
+            if (source is null)
+            {
+                source = new CancellationTokenSource();
+                if (Interlocked.CompareExchange(ref _closed, source, null) is { } existing)
+                {
+                    source = existing;
+                }
+                else if (Volatile.Read(ref _closedSignalled) != 0)
+                {
+                    // Asked for after the close: already cancelled, as it would have been.
+                    source.Cancel();
+                }
+            }
+
+            return source.Token;
+        }
+
+        set => throw new NotSupportedException("ConnectionClosed belongs to the transport.");
+    }
+
+    PipeReader IDuplexPipe.Input => _input;
+
+    PipeWriter IDuplexPipe.Output => _output;
 
     public override string ConnectionId
     {
@@ -100,7 +139,10 @@ public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollecti
         }
 
         // Callbacks registered on ConnectionClosed run on the thread pool, not inside the caller of Abort.
-        ThreadPool.UnsafeQueueUserWorkItem(static source => source.Cancel(), _closed, preferLocal: false);
+        if (Volatile.Read(ref _closed) is { } closed)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static source => source.Cancel(), closed, preferLocal: false);
+        }
     }
 
     bool IFeatureCollection.IsReadOnly => false;
@@ -198,12 +240,5 @@ public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollecti
         }
 
         return -1;
-    }
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
     }
 }
