@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Net;
+using System.Runtime.CompilerServices;
 using Stratum.Transport.EventLoop;
 using StratumProxy.Configuration;
 using StratumProxy.Health;
@@ -18,14 +20,18 @@ public sealed class ClusterUpstreamConnector : IUpstreamConnector, IDestinationS
     private readonly PassiveHealthMonitor _passiveHealth;
     private readonly ProxyConfigState _config;
     private readonly TimeProvider _time;
+    private readonly SessionRegistry _sessions;
+    private readonly ConditionalWeakTable<DestinationState, DrainWatch> _watches = new();
+    private readonly ConcurrentDictionary<DrainWatch, byte> _draining = new();
 
-    public ClusterUpstreamConnector(ClusterRegistry clusters, DestinationConnector connector, PassiveHealthMonitor passiveHealth, ProxyConfigState config, TimeProvider time)
+    public ClusterUpstreamConnector(ClusterRegistry clusters, DestinationConnector connector, PassiveHealthMonitor passiveHealth, ProxyConfigState config, TimeProvider time, SessionRegistry sessions)
     {
         _clusters = clusters;
         _connector = connector;
         _passiveHealth = passiveHealth;
         _config = config;
         _time = time;
+        _sessions = sessions;
     }
 
     public async ValueTask<UpstreamLease?> ConnectAsync(string cluster, IPAddress client, string? worker, CancellationToken cancellationToken)
@@ -44,7 +50,7 @@ public sealed class ClusterUpstreamConnector : IUpstreamConnector, IDestinationS
         try
         {
             var connection = await _connector.ConnectAsync(state, key, cancellationToken);
-            return new Lease(connection, _passiveHealth, _config, _time);
+            return new Lease(connection, _passiveHealth, Watch(connection.Destination));
         }
         catch (NoDestinationException)
         {
@@ -76,42 +82,80 @@ public sealed class ClusterUpstreamConnector : IUpstreamConnector, IDestinationS
             match.ConnectFailures);
     }
 
-    private sealed class Lease : UpstreamLease
+    /// <summary>
+    /// A destination removed by a reload drains: its sessions may finish for <c>DrainTimeout</c>, then close. One
+    /// watch per destination, not a registration per session: the sessions on it are found in the registry when
+    /// the time is over.
+    /// </summary>
+    private DrainWatch Watch(DestinationState destination)
     {
-        private readonly DestinationConnection _connection;
-        private readonly PassiveHealthMonitor _passiveHealth;
-        private readonly ProxyConfigState _config;
-        private readonly TimeProvider _time;
-        private readonly CancellationTokenRegistration _drain;
-        private ITimer? _drainTimer;
-
-        public Lease(DestinationConnection connection, PassiveHealthMonitor passiveHealth, ProxyConfigState config, TimeProvider time)
+        if (_watches.TryGetValue(destination, out var watch))
         {
-            _connection = connection;
-            _passiveHealth = passiveHealth;
-            _config = config;
-            _time = time;
-            // A destination removed by a reload drains: its sessions may finish for DrainTimeout, then close. The
-            // callback takes the lease as its state: a closure would be two more objects kept for the session's life.
-            _drain = connection.Destination.DrainRequested.UnsafeRegister(static state => ((Lease)state!).StartDrain(), this);
+            return watch;
         }
 
-        public override EpollSocket Socket => _connection.Socket;
-
-        public override string Destination => _connection.Destination.Name;
-
-        public override event Action? DrainExpired;
-
-        private void StartDrain() =>
-            _drainTimer = _time.CreateTimer(static state => ((Lease)state!).DrainExpired?.Invoke(), this, _config.Current.Limits.DrainTimeout, Timeout.InfiniteTimeSpan);
-
-        public override void ReportEarlyClose() => _passiveHealth.ReportEarlyClose(_connection.Destination);
-
-        public override void Dispose()
+        lock (_watches)
         {
-            _drain.Dispose();
-            _drainTimer?.Dispose();
-            _connection.Dispose();
+            if (!_watches.TryGetValue(destination, out watch))
+            {
+                watch = new DrainWatch(this, destination);
+                _watches.Add(destination, watch);
+                destination.DrainRequested.UnsafeRegister(static state => ((DrainWatch)state!).Start(), watch);
+            }
+
+            return watch;
         }
+    }
+
+    private void CloseDrained(DrainWatch watch)
+    {
+        _draining.TryRemove(watch, out _);
+        foreach (var session in _sessions.Sessions)
+        {
+            if (session.Upstream is Lease lease && lease.Watch == watch)
+            {
+                session.Abort(CloseReasons.Drained);
+            }
+        }
+    }
+
+    private sealed class DrainWatch(ClusterUpstreamConnector owner, DestinationState destination)
+    {
+        private ITimer? _timer;
+        private volatile bool _expired;
+
+        public DestinationState Destination { get; } = destination;
+
+        public bool Expired => _expired;
+
+        public void Start()
+        {
+            // Held in the connector while it runs: the destination (and so this watch's table entry) may be gone.
+            owner._draining.TryAdd(this, 0);
+            _timer = owner._time.CreateTimer(static state => ((DrainWatch)state!).Expire(), this, owner._config.Current.Limits.DrainTimeout, Timeout.InfiniteTimeSpan);
+        }
+
+        private void Expire()
+        {
+            _expired = true;
+            Interlocked.MemoryBarrier(); // see the session handler, which sets its lease and then reads this flag
+            _timer?.Dispose();
+            owner.CloseDrained(this);
+        }
+    }
+
+    private sealed class Lease(DestinationConnection connection, PassiveHealthMonitor passiveHealth, DrainWatch watch) : UpstreamLease
+    {
+        public DrainWatch Watch { get; } = watch;
+
+        public override EpollSocket Socket => connection.Socket;
+
+        public override string Destination => connection.Destination.Name;
+
+        public override bool DrainExpired => Watch.Expired;
+
+        public override void ReportEarlyClose() => passiveHealth.ReportEarlyClose(connection.Destination);
+
+        public override void Dispose() => connection.Dispose();
     }
 }

@@ -17,8 +17,11 @@ public abstract class UpstreamLease : IDisposable
 
     public abstract string Destination { get; }
 
-    /// <summary>Raised when the destination was removed by a reload and its drain time is over.</summary>
-    public abstract event Action? DrainExpired;
+    /// <summary>
+    /// The destination was removed by a reload and its drain time is over. The connector then closes the sessions
+    /// it finds on it; a session that connected meanwhile checks this itself.
+    /// </summary>
+    public abstract bool DrainExpired { get; }
 
     /// <summary>Tells passive health the destination closed the session before answering anything.</summary>
     public abstract void ReportEarlyClose();

@@ -16,6 +16,7 @@ public sealed class ProxySession
     private readonly PendingRequests _pending = new();
     private readonly ConnectionContext _client;
     private EpollSocket? _upstream;
+    private CancellationTokenSource? _connecting;
     private const int NoJobId = -1;
     private const int LongJobId = -2;
     private long _lastActivity;
@@ -141,6 +142,31 @@ public sealed class ProxySession
 
     internal void AttachUpstream(EpollSocket upstream) => _upstream = upstream;
 
+    /// <summary>The destination this session holds, once connected.</summary>
+    internal UpstreamLease? Upstream { get; set; }
+
+    /// <summary>Whether the destination's active-sessions gauge counts this session.</summary>
+    internal bool CountedAtDestination { get; set; }
+
+    /// <summary>
+    /// A token for the connect to the destination, cancelled when the session is closed meanwhile. Its source lives
+    /// only as long as the connect: a registration on the connection's own <c>ConnectionClosed</c> would leave the
+    /// token's registration table behind for the whole session.
+    /// </summary>
+    internal CancellationToken StartConnecting()
+    {
+        var source = new CancellationTokenSource();
+        Interlocked.Exchange(ref _connecting, source);
+        if (Volatile.Read(ref _closing) != 0)
+        {
+            source.Cancel();
+        }
+
+        return source.Token;
+    }
+
+    internal void StopConnecting() => Volatile.Write(ref _connecting, null);
+
     internal void TrackRequest(long id, StratumMethod method)
     {
         lock (_pending)
@@ -173,6 +199,12 @@ public sealed class ProxySession
     public void Abort(string reason)
     {
         TrySetCloseReason(reason);
+        if (Volatile.Read(ref _connecting) is { } connecting)
+        {
+            // Its callbacks (the connect's own cancellation) run on the thread pool, not inside the caller.
+            ThreadPool.UnsafeQueueUserWorkItem(static source => source.Cancel(), connecting, preferLocal: false);
+        }
+
         _client.Abort(new ConnectionAbortedException(reason));
         if (_upstream is { } upstream)
         {

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
+using Prometheus;
 using Stratum.Protocol.Framing;
 using Stratum.Protocol.ProxyProtocol;
 using Stratum.Transport;
@@ -54,6 +55,12 @@ public sealed partial class StratumSessionHandler
         _accessLog = loggerFactory.CreateLogger("StratumProxy.AccessLog");
     }
 
+    /// <summary>
+    /// The session's life: connect a destination, forward both ways, account for the end. This one awaiting
+    /// method, the pool-to-miner loop and Kestrel's own are all an idle session keeps of the call chain: the
+    /// connect runs in a method of its own (its state is garbage once connected), the miner-to-pool loop runs here,
+    /// and what a line needs is passed to synchronous helpers, so only a few fields live across the awaits.
+    /// </summary>
     public async Task OnConnectedAsync(ConnectionContext client, string listenerName)
     {
         var options = _config.Current;
@@ -65,74 +72,41 @@ public sealed partial class StratumSessionHandler
             return;
         }
 
-        var clientEndPoint = client.RemoteEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.None, 0);
-        var session = new ProxySession(listenerName, listener.Cluster, client, clientEndPoint, _time.GetUtcNow(), _time.GetTimestamp());
+        var session = new ProxySession(listenerName, listener.Cluster, client, client.RemoteEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.None, 0), _time.GetUtcNow(), _time.GetTimestamp());
         _registry.Add(session);
         _metrics.SessionsTotal.WithLabels([listenerName]).Inc();
-        var active = _metrics.SessionsActive.WithLabels([listenerName]);
-        active.Inc();
-        UpstreamLease? lease = null;
+        _metrics.SessionsActive.WithLabels([listenerName]).Inc();
+        var maxLineBytes = options.Limits.MaxLineBytes;
         try
         {
-            string? worker = null;
-            byte[]? replay = null;
-            if (cluster.HashKey == HashKeyKind.Worker)
-            {
-                (worker, replay) = await WaitForWorkerAsync(session, client.Transport.Input, options.Limits, cluster);
-                if (session.CloseReason is not null)
-                {
-                    return;
-                }
-            }
-
-            // The connector keeps the cluster's ConnectTimeout budget itself; this token only says the miner left.
-            lease = await _connector.ConnectAsync(listener.Cluster, clientEndPoint.Address, worker, client.ConnectionClosed);
-
-            if (lease is null)
-            {
-                _metrics.RejectedConnections.WithLabels([listenerName, RejectReasons.NoDestination]).Inc();
-                session.Abort(CloseReasons.NoDestination);
-                return;
-            }
-
-            session.Destination = lease.Destination;
-            lease.DrainExpired += () => session.Abort(CloseReasons.Drained);
-            var upstream = lease.Socket;
-            if (client.Features.Get<IEpollSocketFeature>() is { } miner)
-            {
-                upstream.MoveToLoopOf(miner.Socket);
-            }
-
-            session.AttachUpstream(upstream);
-            if (session.CloseReason is not null)
+            var upstream = await ConnectAsync(session, client, options.Limits, cluster);
+            if (upstream is null)
             {
                 return;
             }
 
-            _metrics.DestinationSessionsTotal.WithLabels([listener.Cluster, lease.Destination]).Inc();
-            var destinationActive = _metrics.DestinationSessionsActive.WithLabels([listener.Cluster, lease.Destination]);
-            destinationActive.Inc();
+            var toClient = DestinationToClientAsync(session, upstream, client.Transport.Output, maxLineBytes);
+            var input = client.Transport.Input;
+            var listenerBytes = _metrics.BytesFromClients.WithLabels([listenerName]);
+            string? ended;
             try
             {
-                if (cluster.ProxyProtocol != ProxyProtocolVersion.None)
+                do
                 {
-                    await WriteProxyHeaderAsync(client, clientEndPoint, upstream, cluster.ProxyProtocol);
+                    var result = await input.ReadAsync();
+                    ended = await OnClientDataAsync(session, input, upstream, result, maxLineBytes, listenerBytes);
                 }
-
-                if (replay is { Length: > 0 })
-                {
-                    await ReplayAsync(session, replay, upstream);
-                }
-
-                await ForwardAsync(session, client, upstream, options.Limits.MaxLineBytes);
-                if (!session.DestinationAnswered && session.CloseReason == CloseReasons.DestinationClosed && session.BytesFromClient > 0)
-                {
-                    lease.ReportEarlyClose();
-                }
+                while (ended is null);
             }
-            finally
+            catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException or InvalidOperationException)
             {
-                destinationActive.Dec();
+                ended = session.CloseReason ?? CloseReasons.ClientClosed;
+            }
+
+            await EndForwardingAsync(session, toClient, ended);
+            if (!session.DestinationAnswered && session.CloseReason == CloseReasons.DestinationClosed && session.BytesFromClient > 0)
+            {
+                session.Upstream?.ReportEarlyClose();
             }
         }
         catch (OperationCanceledException)
@@ -147,11 +121,93 @@ public sealed partial class StratumSessionHandler
         finally
         {
             _registry.Remove(session);
-            active.Dec();
+            _metrics.SessionsActive.WithLabels([listenerName]).Dec();
             session.TrySetCloseReason(CloseReasons.ClientClosed);
-            lease?.Dispose();
+            if (session.Upstream is { } lease)
+            {
+                if (session.CountedAtDestination)
+                {
+                    _metrics.DestinationSessionsActive.WithLabels([session.Cluster, lease.Destination]).Dec();
+                }
+
+                lease.Dispose();
+            }
+
             Finish(session);
         }
+    }
+
+    /// <summary>
+    /// Chooses and connects the destination (after the worker's <c>mining.authorize</c> when the cluster hashes by
+    /// worker), sends the PROXY header and the lines read while waiting; null when the session ended meanwhile.
+    /// </summary>
+    private async ValueTask<EpollSocket?> ConnectAsync(ProxySession session, ConnectionContext client, LimitsOptions limits, ClusterOptions cluster)
+    {
+        string? worker = null;
+        byte[]? replay = null;
+        if (cluster.HashKey == HashKeyKind.Worker)
+        {
+            (worker, replay) = await WaitForWorkerAsync(session, client.Transport.Input, limits, cluster);
+            if (session.CloseReason is not null)
+            {
+                return null;
+            }
+        }
+
+        // The connector keeps the cluster's ConnectTimeout budget itself; this token only says the session closed.
+        UpstreamLease? lease;
+        try
+        {
+            lease = await _connector.ConnectAsync(session.Cluster, session.ClientEndPoint.Address, worker, session.StartConnecting());
+        }
+        finally
+        {
+            session.StopConnecting();
+        }
+
+        if (lease is null)
+        {
+            _metrics.RejectedConnections.WithLabels([session.Listener, RejectReasons.NoDestination]).Inc();
+            session.Abort(CloseReasons.NoDestination);
+            return null;
+        }
+
+        session.Destination = lease.Destination;
+        session.Upstream = lease;
+        // Against the drain's end, which sets its flag and then walks the sessions: one of the two sees the other.
+        Interlocked.MemoryBarrier();
+        if (lease.DrainExpired)
+        {
+            session.Abort(CloseReasons.Drained);
+            return null;
+        }
+
+        var upstream = lease.Socket;
+        if (client.Features.Get<IEpollSocketFeature>() is { } miner)
+        {
+            upstream.MoveToLoopOf(miner.Socket);
+        }
+
+        session.AttachUpstream(upstream);
+        if (session.CloseReason is not null)
+        {
+            return null;
+        }
+
+        _metrics.DestinationSessionsTotal.WithLabels([session.Cluster, lease.Destination]).Inc();
+        _metrics.DestinationSessionsActive.WithLabels([session.Cluster, lease.Destination]).Inc();
+        session.CountedAtDestination = true;
+        if (cluster.ProxyProtocol != ProxyProtocolVersion.None)
+        {
+            await WriteProxyHeaderAsync(client, session.ClientEndPoint, upstream, cluster.ProxyProtocol);
+        }
+
+        if (replay is { Length: > 0 })
+        {
+            await ReplayAsync(session, replay, upstream);
+        }
+
+        return upstream;
     }
 
     private async Task<(string? Worker, byte[]? Replay)> WaitForWorkerAsync(ProxySession session, PipeReader input, LimitsOptions limits, ClusterOptions cluster)
@@ -275,92 +331,106 @@ public sealed partial class StratumSessionHandler
     }
 
     /// <summary>
-    /// Forwards both ways until the session ends. Miner to pool runs in this method itself and pool to miner in
-    /// <see cref="DestinationToClientAsync"/>: each awaiting method keeps a state machine for the life of an idle
-    /// session, so there is no third one to join the two. Whole lines are read from the miner's pipe, inspected,
-    /// and sent from the pipe's own buffers to the destination socket; the pipe is advanced only once the socket
-    /// took them (backpressure).
+    /// One read of the miner's direction: frames and inspects the complete lines, sends them from the pipe's own
+    /// buffers to the destination, and advances the pipe only once the socket took them (backpressure). Null to
+    /// go on reading, else why this direction ended; completes at once unless the destination's socket is full.
     /// </summary>
-    private async Task ForwardAsync(ProxySession session, ConnectionContext client, EpollSocket destination, int maxLineBytes)
+    private ValueTask<string?> OnClientDataAsync(ProxySession session, PipeReader input, EpollSocket destination, ReadResult result, int maxLineBytes, Counter.Child listenerBytes)
     {
-        var toClient = DestinationToClientAsync(session, destination, client.Transport.Output, maxLineBytes);
-        var input = client.Transport.Input;
-        var listenerBytes = _metrics.BytesFromClients.WithLabels([session.Listener]);
-        string toDestinationReason;
-        try
+        var buffer = result.Buffer;
+        session.Touch(_time.GetTimestamp());
+        var status = ReadClientLines(session, buffer, maxLineBytes, out var complete, out var malformed);
+        if (malformed is not null)
         {
-            while (true)
+            input.AdvanceTo(buffer.Start, buffer.End);
+            CloseMalformed(session, malformed);
+            return new ValueTask<string?>(malformed);
+        }
+
+        if (complete.Length > 0)
+        {
+            var send = SendAsync(destination, complete);
+            if (!send.IsCompletedSuccessfully)
             {
-                var result = await input.ReadAsync();
-                var buffer = result.Buffer;
-                session.Touch(_time.GetTimestamp());
-                var status = ReadClientLines(session, buffer, maxLineBytes, out var complete, out var malformed);
-                if (malformed is not null)
-                {
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                    CloseMalformed(session, malformed);
-                    toDestinationReason = malformed;
-                    break;
-                }
+                return AfterSendAsync(send, session, input, destination, result, complete.End, status, listenerBytes);
+            }
 
-                var length = complete.Length;
-                if (length > 0 && !await SendAsync(destination, complete))
-                {
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                    toDestinationReason = session.CloseReason ?? CloseReasons.DestinationClosed;
-                    break;
-                }
-
-                input.AdvanceTo(complete.End, buffer.End);
-                if (status == LineReadStatus.TooLong)
-                {
-                    CloseMalformed(session, CloseReasons.LineTooLong);
-                    toDestinationReason = CloseReasons.LineTooLong;
-                    break;
-                }
-
-                if (length > 0)
-                {
-                    listenerBytes.Inc(length);
-                    session.BytesFromClient += length;
-                }
-
-                // A canceled read is left over from the worker-routing wait, not an end of stream.
-                if (result.IsCompleted)
-                {
-                    ShutdownSend(destination);
-                    toDestinationReason = CloseReasons.ClientClosed;
-                    break;
-                }
+            if (!send.Result)
+            {
+                input.AdvanceTo(buffer.Start, buffer.End);
+                return new ValueTask<string?>(session.CloseReason ?? CloseReasons.DestinationClosed);
             }
         }
-        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException or InvalidOperationException)
+
+        return new ValueTask<string?>(AfterSend(session, input, destination, result, complete.End, status, listenerBytes));
+    }
+
+    private async ValueTask<string?> AfterSendAsync(
+        ValueTask<bool> send, ProxySession session, PipeReader input, EpollSocket destination, ReadResult result, SequencePosition sent, LineReadStatus status, Counter.Child listenerBytes)
+    {
+        if (!await send)
         {
-            toDestinationReason = session.CloseReason ?? CloseReasons.ClientClosed;
+            input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            return session.CloseReason ?? CloseReasons.DestinationClosed;
         }
 
+        return AfterSend(session, input, destination, result, sent, status, listenerBytes);
+    }
+
+    /// <summary>What is left of a read once its complete lines are sent: advance, count, and see whether it ended.</summary>
+    private string? AfterSend(ProxySession session, PipeReader input, EpollSocket destination, in ReadResult result, SequencePosition sent, LineReadStatus status, Counter.Child listenerBytes)
+    {
+        var buffer = result.Buffer;
+        var length = buffer.Slice(buffer.Start, sent).Length;
+        input.AdvanceTo(sent, buffer.End);
+        if (status == LineReadStatus.TooLong)
+        {
+            CloseMalformed(session, CloseReasons.LineTooLong);
+            return CloseReasons.LineTooLong;
+        }
+
+        if (length > 0)
+        {
+            listenerBytes.Inc(length);
+            session.BytesFromClient += length;
+        }
+
+        // A canceled read is left over from the worker-routing wait, not an end of stream.
+        if (result.IsCompleted)
+        {
+            ShutdownSend(destination);
+            return CloseReasons.ClientClosed;
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// After the miner's direction ended: when the pool's side ended first it recorded why and closed the miner's
+    /// connection, which ended the miner's direction. Otherwise a clean end of the miner's side is passed on as a
+    /// half-close; the pool gets a moment to deliver what it has in flight, then both sides close together.
+    /// </summary>
+    private async Task EndForwardingAsync(ProxySession session, Task toClient, string ended)
+    {
         if (toClient.IsCompleted)
         {
-            // The pool's side ended first: it recorded why and closed the miner's connection, which ended this loop.
             await toClient;
             return;
         }
 
-        // A clean end of the miner's side is passed on as a half-close; the pool gets a moment to deliver what it
-        // has in flight, then both sides close together.
-        session.TrySetCloseReason(toDestinationReason);
-        if (toDestinationReason is CloseReasons.ClientClosed or CloseReasons.DestinationClosed)
+        session.TrySetCloseReason(ended);
+        if (ended is CloseReasons.ClientClosed or CloseReasons.DestinationClosed)
         {
             using var grace = new CancellationTokenSource(HalfCloseGrace, _time);
             var completed = await Task.WhenAny(toClient, Task.Delay(Timeout.InfiniteTimeSpan, grace.Token).ContinueWith(static _ => { }, TaskScheduler.Default));
             if (completed != toClient)
             {
-                session.Abort(toDestinationReason);
+                session.Abort(ended);
             }
         }
         else
         {
-            session.Abort(toDestinationReason);
+            session.Abort(ended);
         }
 
         await toClient;
@@ -394,7 +464,7 @@ public sealed partial class StratumSessionHandler
     /// buffer), then the bytes are received straight into the miner's output pipe, framed and inspected there, and
     /// only whole lines are committed. A line cut by the receive is kept aside until its end arrives. The pool's
     /// end of stream ends the miner's output, which closes the miner's connection; any other end closes the
-    /// session, so the miner's direction in <see cref="ForwardAsync"/> ends too. Either way the close reason is
+    /// session, so the miner's direction in <see cref="OnConnectedAsync"/> ends too. Either way the close reason is
     /// recorded first.
     /// </summary>
     private async Task DestinationToClientAsync(ProxySession session, EpollSocket destination, PipeWriter output, int maxLineBytes)
