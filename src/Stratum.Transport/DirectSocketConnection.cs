@@ -220,7 +220,8 @@ public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollecti
             return;
         }
 
-        _features ??= new KeyValuePair<Type, object>[6];
+        // Kestrel sets four (heartbeat, completion, lifetime notification, metrics); TLS and PROXY add theirs.
+        _features ??= new KeyValuePair<Type, object>[4];
         if (_featureCount == _features.Length)
         {
             Array.Resize(ref _features, _features.Length * 2);

@@ -38,6 +38,10 @@ public static class ProxyHost
         builder.Services.AddStratumTls(options, builder.Configuration);
         builder.Services.AddStratumPool(builder.Configuration);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Limits.DrainTimeout + TimeSpan.FromSeconds(5));
+        // Logs go to the console (the journal, Docker's log driver). The default debugger and event-source providers
+        // would each add a scope object to every connection Kestrel opens, for output nobody reads in production.
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole();
         builder.Host.UseSystemd();
         // UseSystemd sets its own console format; an operator's Logging:Console choice (e.g. json) still wins.
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));

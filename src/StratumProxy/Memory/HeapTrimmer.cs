@@ -58,7 +58,7 @@ public sealed partial class HeapTrimmer : BackgroundService
         LogTrimmed(_logger, allocatedSinceTrim >> 20, residentBefore >> 20, Environment.WorkingSet >> 20, pause.TotalMilliseconds);
     }
 
-    [LoggerMessage(EventId = 1300, Level = LogLevel.Information,
+    [LoggerMessage(EventId = 1400, Level = LogLevel.Information,
         Message = "Heap trimmed after {AllocatedMiB} MiB of allocation went quiet: resident {BeforeMiB} -> {AfterMiB} MiB, {PauseMilliseconds:F0} ms paused.")]
     private static partial void LogTrimmed(ILogger logger, long allocatedMiB, long beforeMiB, long afterMiB, double pauseMilliseconds);
 }
