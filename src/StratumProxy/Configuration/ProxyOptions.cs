@@ -199,9 +199,10 @@ public sealed record MemoryOptions
     public TimeSpan QuietPeriod { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Allocated since the last trim before another is worth its pause (about 10 ms per 1 000 open sessions).
+    /// How much the heap (garbage not yet collected included) must have grown since the last trim before another
+    /// is worth its pause (about 10 ms per 1 000 open sessions).
     /// </summary>
-    public int TrimAfterAllocatedMiB { get; init; } = 8;
+    public int TrimAfterGrowthMiB { get; init; } = 8;
 
     /// <summary>
     /// Allocation below this rate counts as quiet. An idle proxy allocates next to nothing, forwarding allocates

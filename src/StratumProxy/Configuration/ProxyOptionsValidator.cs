@@ -64,9 +64,9 @@ public static class ProxyOptionsValidator
             errors.Add($"{root}:Memory:QuietPeriod: must be between 00:00:00.1 and 01:00:00.");
         }
 
-        if (options.Memory.TrimAfterAllocatedMiB < 1)
+        if (options.Memory.TrimAfterGrowthMiB < 1)
         {
-            errors.Add($"{root}:Memory:TrimAfterAllocatedMiB: must be 1 or more.");
+            errors.Add($"{root}:Memory:TrimAfterGrowthMiB: must be 1 or more.");
         }
 
         if (options.Memory.QuietBelowKiBPerSecond < 1)

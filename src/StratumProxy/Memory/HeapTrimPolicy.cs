@@ -3,8 +3,9 @@ using StratumProxy.Configuration;
 namespace StratumProxy.Memory;
 
 /// <summary>
-/// Decides when the heap is worth trimming: once enough has been allocated since the last trim, and allocation has
-/// then stayed quiet for the configured period (a burst of connections is over).
+/// Decides when the heap is worth trimming: once it has grown by enough since the last trim, and allocation has
+/// then stayed quiet for the configured period (a burst of connections is over). Growth, not allocation, is the
+/// measure: steady work that allocates is collected young and does not grow the heap, so it never causes a trim.
 /// </summary>
 public sealed class HeapTrimPolicy
 {
@@ -13,28 +14,32 @@ public sealed class HeapTrimPolicy
     private TimeSpan _lastObserved;
     private long _lastAllocated;
     private TimeSpan _quietSince;
-    private long _allocatedAtTrim;
+    private long _heapAfterTrim;
+    private long _heap;
 
     /// <param name="allocatedBytes">Bytes the process has allocated so far.</param>
+    /// <param name="heapBytes">Bytes on the heap now, garbage not yet collected included.</param>
     /// <param name="now">Time on any clock that only moves forward.</param>
-    public HeapTrimPolicy(long allocatedBytes, TimeSpan now)
+    public HeapTrimPolicy(long allocatedBytes, long heapBytes, TimeSpan now)
     {
         _lastObserved = now;
         _quietSince = now;
         _lastAllocated = allocatedBytes;
-        _allocatedAtTrim = allocatedBytes;
+        _heapAfterTrim = heapBytes;
+        _heap = heapBytes;
     }
 
-    /// <summary>Bytes allocated since the last trim (or since start).</summary>
-    public long AllocatedSinceTrim => _lastAllocated - _allocatedAtTrim;
+    /// <summary>How much the heap has grown since the last trim (or since start).</summary>
+    public long GrowthSinceTrim => _heap - _heapAfterTrim;
 
-    /// <summary>Records the allocation counter at <paramref name="now"/>; true when a trim is due.</summary>
-    public bool Observe(long allocatedBytes, TimeSpan now, MemoryOptions options)
+    /// <summary>Records the allocation counter and the heap's size at <paramref name="now"/>; true when a trim is due.</summary>
+    public bool Observe(long allocatedBytes, long heapBytes, TimeSpan now, MemoryOptions options)
     {
         var interval = now - _lastObserved;
         var allocated = allocatedBytes - _lastAllocated;
         _lastObserved = now;
         _lastAllocated = allocatedBytes;
+        _heap = heapBytes;
         if (allocated > options.QuietBelowKiBPerSecond * 1024.0 * Math.Max(interval.TotalSeconds, 0.001))
         {
             _quietSince = now;
@@ -42,13 +47,14 @@ public sealed class HeapTrimPolicy
 
         return options.TrimWhenQuiet
             && now - _quietSince >= options.QuietPeriod
-            && AllocatedSinceTrim >= options.TrimAfterAllocatedMiB * MiB;
+            && GrowthSinceTrim >= options.TrimAfterGrowthMiB * MiB;
     }
 
-    /// <summary>Starts counting again after a trim that finished with the counter at <paramref name="allocatedBytes"/>.</summary>
-    public void Trimmed(long allocatedBytes)
+    /// <summary>Measures growth from here on, after a trim that left <paramref name="heapBytes"/> on the heap.</summary>
+    public void Trimmed(long allocatedBytes, long heapBytes)
     {
         _lastAllocated = allocatedBytes;
-        _allocatedAtTrim = allocatedBytes;
+        _heapAfterTrim = heapBytes;
+        _heap = heapBytes;
     }
 }

@@ -29,16 +29,16 @@ public sealed partial class HeapTrimmer : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var started = _time.GetTimestamp();
-        var policy = new HeapTrimPolicy(GC.GetTotalAllocatedBytes(), TimeSpan.Zero);
+        var policy = new HeapTrimPolicy(GC.GetTotalAllocatedBytes(), GC.GetTotalMemory(forceFullCollection: false), TimeSpan.Zero);
         using var timer = new PeriodicTimer(CheckInterval, _time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                if (policy.Observe(GC.GetTotalAllocatedBytes(), _time.GetElapsedTime(started), _config.Current.Memory))
+                if (policy.Observe(GC.GetTotalAllocatedBytes(), GC.GetTotalMemory(forceFullCollection: false), _time.GetElapsedTime(started), _config.Current.Memory))
                 {
-                    Trim(policy.AllocatedSinceTrim);
-                    policy.Trimmed(GC.GetTotalAllocatedBytes());
+                    Trim(policy.GrowthSinceTrim);
+                    policy.Trimmed(GC.GetTotalAllocatedBytes(), GC.GetTotalMemory(forceFullCollection: false));
                 }
             }
         }
@@ -47,7 +47,7 @@ public sealed partial class HeapTrimmer : BackgroundService
         }
     }
 
-    private void Trim(long allocatedSinceTrim)
+    private void Trim(long growth)
     {
         var residentBefore = Environment.WorkingSet;
         var started = _time.GetTimestamp();
@@ -55,10 +55,10 @@ public sealed partial class HeapTrimmer : BackgroundService
         var pause = _time.GetElapsedTime(started);
         _metrics.HeapTrims.Inc();
         _metrics.HeapTrimPause.Inc(pause.TotalSeconds);
-        LogTrimmed(_logger, allocatedSinceTrim >> 20, residentBefore >> 20, Environment.WorkingSet >> 20, pause.TotalMilliseconds);
+        LogTrimmed(_logger, growth >> 20, residentBefore >> 20, Environment.WorkingSet >> 20, pause.TotalMilliseconds);
     }
 
     [LoggerMessage(EventId = 1400, Level = LogLevel.Information,
-        Message = "Heap trimmed after {AllocatedMiB} MiB of allocation went quiet: resident {BeforeMiB} -> {AfterMiB} MiB, {PauseMilliseconds:F0} ms paused.")]
-    private static partial void LogTrimmed(ILogger logger, long allocatedMiB, long beforeMiB, long afterMiB, double pauseMilliseconds);
+        Message = "Heap trimmed after it grew by {GrowthMiB} MiB and allocation went quiet: resident {BeforeMiB} -> {AfterMiB} MiB, {PauseMilliseconds:F0} ms paused.")]
+    private static partial void LogTrimmed(ILogger logger, long growthMiB, long beforeMiB, long afterMiB, double pauseMilliseconds);
 }

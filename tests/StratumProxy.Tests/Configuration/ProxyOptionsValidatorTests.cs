@@ -36,7 +36,7 @@ public sealed class ProxyOptionsValidatorTests
     [InlineData("\"Cluster\": \"btc-pool\" }", "\"Cluster\": \"btc-pool\", \"Tls\": { \"Certificate\": \"Acme\" } }", "Proxy:Listeners:btc:Tls:Hosts")]
     [InlineData("\"Cluster\": \"btc-pool\" }", "\"Cluster\": \"btc-pool\", \"Tls\": { \"Protocols\": [\"Tls11\"] } }", "Proxy:Listeners:btc:Tls:Protocols:0")]
     [InlineData("{ \"Proxy\": {", "{ \"Proxy\": { \"Memory\": { \"QuietPeriod\": \"00:00:00.01\" },", "Proxy:Memory:QuietPeriod: must be between")]
-    [InlineData("{ \"Proxy\": {", "{ \"Proxy\": { \"Memory\": { \"TrimAfterAllocatedMiB\": 0 },", "Proxy:Memory:TrimAfterAllocatedMiB: must be 1 or more")]
+    [InlineData("{ \"Proxy\": {", "{ \"Proxy\": { \"Memory\": { \"TrimAfterGrowthMiB\": 0 },", "Proxy:Memory:TrimAfterGrowthMiB: must be 1 or more")]
     [InlineData("{ \"Proxy\": {", "{ \"Proxy\": { \"Memory\": { \"QuietBelowKiBPerSecond\": 0 },", "Proxy:Memory:QuietBelowKiBPerSecond: must be 1 or more")]
     public void Errors_name_the_key_and_the_problem(string find, string replace, string expected)
     {
