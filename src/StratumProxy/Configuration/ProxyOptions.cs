@@ -199,8 +199,8 @@ public sealed record MemoryOptions
     public TimeSpan QuietPeriod { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How much the heap (garbage not yet collected included) must have grown since the last trim before another
-    /// is worth its pause (about 10 ms per 1 000 open sessions).
+    /// How much the heap's older generations (garbage promoted there included) must have grown since the last trim
+    /// before another is worth its pause (about 10 ms per 1 000 open sessions).
     /// </summary>
     public int TrimAfterGrowthMiB { get; init; } = 8;
 

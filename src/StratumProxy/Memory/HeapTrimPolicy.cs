@@ -3,9 +3,10 @@ using StratumProxy.Configuration;
 namespace StratumProxy.Memory;
 
 /// <summary>
-/// Decides when the heap is worth trimming: once it has grown by enough since the last trim, and allocation has
-/// then stayed quiet for the configured period (a burst of connections is over). Growth, not allocation, is the
-/// measure: steady work that allocates is collected young and does not grow the heap, so it never causes a trim.
+/// Decides when the heap is worth trimming: once its older generations have grown by enough since the last trim, and
+/// allocation has then stayed quiet for the configured period (a burst of connections is over). Growth, not
+/// allocation, is the measure: steady work that allocates is collected young and does not grow the older
+/// generations, so it never causes a trim.
 /// </summary>
 public sealed class HeapTrimPolicy
 {
@@ -18,7 +19,7 @@ public sealed class HeapTrimPolicy
     private long _heap;
 
     /// <param name="allocatedBytes">Bytes the process has allocated so far.</param>
-    /// <param name="heapBytes">Bytes on the heap now, garbage not yet collected included.</param>
+    /// <param name="heapBytes">Bytes in the heap's older generations after the last collection, garbage included.</param>
     /// <param name="now">Time on any clock that only moves forward.</param>
     public HeapTrimPolicy(long allocatedBytes, long heapBytes, TimeSpan now)
     {

@@ -29,22 +29,39 @@ public sealed partial class HeapTrimmer : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var started = _time.GetTimestamp();
-        var policy = new HeapTrimPolicy(GC.GetTotalAllocatedBytes(), GC.GetTotalMemory(forceFullCollection: false), TimeSpan.Zero);
+        var policy = new HeapTrimPolicy(GC.GetTotalAllocatedBytes(), OlderGenerationsBytes(), TimeSpan.Zero);
         using var timer = new PeriodicTimer(CheckInterval, _time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                if (policy.Observe(GC.GetTotalAllocatedBytes(), GC.GetTotalMemory(forceFullCollection: false), _time.GetElapsedTime(started), _config.Current.Memory))
+                if (policy.Observe(GC.GetTotalAllocatedBytes(), OlderGenerationsBytes(), _time.GetElapsedTime(started), _config.Current.Memory))
                 {
                     Trim(policy.GrowthSinceTrim);
-                    policy.Trimmed(GC.GetTotalAllocatedBytes(), GC.GetTotalMemory(forceFullCollection: false));
+                    policy.Trimmed(GC.GetTotalAllocatedBytes(), OlderGenerationsBytes());
                 }
             }
         }
         catch (OperationCanceledException)
         {
         }
+    }
+
+    /// <summary>
+    /// What the older generations (1, 2, large and pinned objects) held after the last collection. A burst's garbage
+    /// lands there, promoted by the collections during the burst; steady work's garbage dies in generation 0, which
+    /// is left out so that its filling up, whatever its budget, is never taken for growth.
+    /// </summary>
+    private static long OlderGenerationsBytes()
+    {
+        var generations = GC.GetGCMemoryInfo(GCKind.Any).GenerationInfo;
+        long bytes = 0;
+        for (var i = 1; i < generations.Length; i++)
+        {
+            bytes += generations[i].SizeAfterBytes;
+        }
+
+        return bytes;
     }
 
     private void Trim(long growth)
