@@ -2,6 +2,21 @@ using StratumProxy.Configuration;
 
 namespace StratumProxy.Memory;
 
+/// <summary>What the heap trimmer does at a check.</summary>
+public enum HeapTrimAction
+{
+    None,
+
+    /// <summary>
+    /// Collect the young generation: what it holds since the last collection is past the threshold, so what of it
+    /// lives is promoted and the next check can tell growth from garbage.
+    /// </summary>
+    CollectYoung,
+
+    /// <summary>A full, compacting collection that returns the free memory to the system.</summary>
+    Trim,
+}
+
 /// <summary>
 /// Decides when the heap is worth trimming: once its older generations have grown by enough since the last trim, and
 /// allocation has then stayed quiet for the configured period (a burst of connections is over). Growth, not
@@ -15,47 +30,62 @@ public sealed class HeapTrimPolicy
     private TimeSpan _lastObserved;
     private long _lastAllocated;
     private TimeSpan _quietSince;
-    private long _heapAfterTrim;
-    private long _heap;
+    private long _olderAfterTrim;
+    private long _older;
 
     /// <param name="allocatedBytes">Bytes the process has allocated so far.</param>
-    /// <param name="heapBytes">Bytes in the heap's older generations after the last collection, garbage included.</param>
+    /// <param name="olderGenerationsBytes">Bytes in the heap's older generations after the last collection.</param>
     /// <param name="now">Time on any clock that only moves forward.</param>
-    public HeapTrimPolicy(long allocatedBytes, long heapBytes, TimeSpan now)
+    public HeapTrimPolicy(long allocatedBytes, long olderGenerationsBytes, TimeSpan now)
     {
         _lastObserved = now;
         _quietSince = now;
         _lastAllocated = allocatedBytes;
-        _heapAfterTrim = heapBytes;
-        _heap = heapBytes;
+        _olderAfterTrim = olderGenerationsBytes;
+        _older = olderGenerationsBytes;
     }
 
-    /// <summary>How much the heap has grown since the last trim (or since start).</summary>
-    public long GrowthSinceTrim => _heap - _heapAfterTrim;
+    /// <summary>How much the older generations have grown since the last trim (or since start).</summary>
+    public long GrowthSinceTrim => _older - _olderAfterTrim;
 
-    /// <summary>Records the allocation counter and the heap's size at <paramref name="now"/>; true when a trim is due.</summary>
-    public bool Observe(long allocatedBytes, long heapBytes, TimeSpan now, MemoryOptions options)
+    /// <summary>
+    /// Records the allocation counter and the heap at <paramref name="now"/> and says what to do.
+    /// <paramref name="olderGenerationsBytes"/> is what generations 1 and 2 (and the large and pinned object heaps)
+    /// held after the last collection; <paramref name="heapBytes"/> the whole heap now, garbage included.
+    /// </summary>
+    public HeapTrimAction Observe(long allocatedBytes, long olderGenerationsBytes, long heapBytes, TimeSpan now, MemoryOptions options)
     {
         var interval = now - _lastObserved;
         var allocated = allocatedBytes - _lastAllocated;
         _lastObserved = now;
         _lastAllocated = allocatedBytes;
-        _heap = heapBytes;
+        _older = olderGenerationsBytes;
         if (allocated > options.QuietBelowKiBPerSecond * 1024.0 * Math.Max(interval.TotalSeconds, 0.001))
         {
             _quietSince = now;
         }
 
-        return options.TrimWhenQuiet
-            && now - _quietSince >= options.QuietPeriod
-            && GrowthSinceTrim >= options.TrimAfterGrowthMiB * MiB;
+        if (!options.TrimWhenQuiet || now - _quietSince < options.QuietPeriod)
+        {
+            return HeapTrimAction.None;
+        }
+
+        var threshold = options.TrimAfterGrowthMiB * MiB;
+        if (GrowthSinceTrim >= threshold)
+        {
+            return HeapTrimAction.Trim;
+        }
+
+        // The older generations are as of the last collection: a burst that ended after it left its survivors and
+        // garbage in the young generation, where they cannot be told apart until it is collected.
+        return heapBytes - olderGenerationsBytes >= threshold ? HeapTrimAction.CollectYoung : HeapTrimAction.None;
     }
 
-    /// <summary>Measures growth from here on, after a trim that left <paramref name="heapBytes"/> on the heap.</summary>
-    public void Trimmed(long allocatedBytes, long heapBytes)
+    /// <summary>Measures growth from here on, after a trim that left <paramref name="olderGenerationsBytes"/>.</summary>
+    public void Trimmed(long allocatedBytes, long olderGenerationsBytes)
     {
         _lastAllocated = allocatedBytes;
-        _heapAfterTrim = heapBytes;
-        _heap = heapBytes;
+        _olderAfterTrim = olderGenerationsBytes;
+        _older = olderGenerationsBytes;
     }
 }

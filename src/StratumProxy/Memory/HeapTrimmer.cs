@@ -8,37 +8,30 @@ namespace StratumProxy.Memory;
 /// which also decommits the free space. Without it the garbage of thousands of connection set-ups stays resident for
 /// as long as the proxy idles (about a third of its memory per idle miner).
 /// </summary>
-public sealed partial class HeapTrimmer : BackgroundService
+public sealed partial class HeapTrimmer(ProxyConfigState config, TimeProvider time, ProxyMetrics metrics, ILogger<HeapTrimmer> logger) : BackgroundService
 {
-    private readonly ProxyConfigState _config;
-    private readonly TimeProvider _time;
-    private readonly ProxyMetrics _metrics;
-    private readonly ILogger<HeapTrimmer> _logger;
-
-    public HeapTrimmer(ProxyConfigState config, TimeProvider time, ProxyMetrics metrics, ILogger<HeapTrimmer> logger)
-    {
-        _config = config;
-        _time = time;
-        _metrics = metrics;
-        _logger = logger;
-    }
-
-    /// <summary>How often the allocation counter is read; the quiet period is honoured to within this.</summary>
+    /// <summary>How often allocation and the heap are read; the quiet period is honoured to within this.</summary>
     public static TimeSpan CheckInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var started = _time.GetTimestamp();
+        var started = time.GetTimestamp();
         var policy = new HeapTrimPolicy(GC.GetTotalAllocatedBytes(), OlderGenerationsBytes(), TimeSpan.Zero);
-        using var timer = new PeriodicTimer(CheckInterval, _time);
+        using var timer = new PeriodicTimer(CheckInterval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                if (policy.Observe(GC.GetTotalAllocatedBytes(), OlderGenerationsBytes(), _time.GetElapsedTime(started), _config.Current.Memory))
+                var older = OlderGenerationsBytes();
+                switch (policy.Observe(GC.GetTotalAllocatedBytes(), older, GC.GetTotalMemory(forceFullCollection: false), time.GetElapsedTime(started), config.Current.Memory))
                 {
-                    Trim(policy.GrowthSinceTrim);
-                    policy.Trimmed(GC.GetTotalAllocatedBytes(), OlderGenerationsBytes());
+                    case HeapTrimAction.CollectYoung:
+                        GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+                        break;
+                    case HeapTrimAction.Trim:
+                        Trim(policy.GrowthSinceTrim);
+                        policy.Trimmed(GC.GetTotalAllocatedBytes(), OlderGenerationsBytes());
+                        break;
                 }
             }
         }
@@ -67,12 +60,12 @@ public sealed partial class HeapTrimmer : BackgroundService
     private void Trim(long growth)
     {
         var residentBefore = Environment.WorkingSet;
-        var started = _time.GetTimestamp();
+        var started = time.GetTimestamp();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        var pause = _time.GetElapsedTime(started);
-        _metrics.HeapTrims.Inc();
-        _metrics.HeapTrimPause.Inc(pause.TotalSeconds);
-        LogTrimmed(_logger, growth >> 20, residentBefore >> 20, Environment.WorkingSet >> 20, pause.TotalMilliseconds);
+        var pause = time.GetElapsedTime(started);
+        metrics.HeapTrims.Inc();
+        metrics.HeapTrimPause.Inc(pause.TotalSeconds);
+        LogTrimmed(logger, growth >> 20, residentBefore >> 20, Environment.WorkingSet >> 20, pause.TotalMilliseconds);
     }
 
     [LoggerMessage(EventId = 1400, Level = LogLevel.Information,
