@@ -98,7 +98,7 @@ public sealed class ClusterUpstreamConnector : IUpstreamConnector, IDestinationS
         {
             if (!_watches.TryGetValue(destination, out watch))
             {
-                watch = new DrainWatch(this, destination);
+                watch = new DrainWatch(this);
                 _watches.Add(destination, watch);
                 destination.DrainRequested.UnsafeRegister(static state => ((DrainWatch)state!).Start(), watch);
             }
@@ -119,12 +119,10 @@ public sealed class ClusterUpstreamConnector : IUpstreamConnector, IDestinationS
         }
     }
 
-    private sealed class DrainWatch(ClusterUpstreamConnector owner, DestinationState destination)
+    private sealed class DrainWatch(ClusterUpstreamConnector owner)
     {
         private ITimer? _timer;
         private volatile bool _expired;
-
-        public DestinationState Destination { get; } = destination;
 
         public bool Expired => _expired;
 
