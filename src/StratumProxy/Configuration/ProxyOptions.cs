@@ -189,7 +189,8 @@ public sealed record LimitsOptions
 /// <summary>
 /// The connection set-up allocates more than a session keeps; the garbage of a burst (a reconnect storm after a pool
 /// restart) stays committed while the proxy idles, because an idle proxy allocates nothing that would trigger a
-/// collection. Once allocation has been quiet for <see cref="QuietPeriod"/>, a full compacting collection returns it.
+/// collection. Once the heap has grown by <see cref="TrimAfterGrowthMiB"/> and allocation has then been quiet for
+/// <see cref="QuietPeriod"/>, a full compacting collection returns it.
 /// </summary>
 public sealed record MemoryOptions
 {

@@ -352,7 +352,7 @@ public sealed partial class StratumSessionHandler
             var send = SendAsync(destination, complete);
             if (!send.IsCompletedSuccessfully)
             {
-                return AfterSendAsync(send, session, input, destination, result, complete.End, status, listenerBytes);
+                return AfterSendAsync(send, session, input, destination, result, complete, status, listenerBytes);
             }
 
             if (!send.Result)
@@ -362,11 +362,11 @@ public sealed partial class StratumSessionHandler
             }
         }
 
-        return new ValueTask<string?>(AfterSend(session, input, destination, result, complete.End, status, listenerBytes));
+        return new ValueTask<string?>(AfterSend(session, input, destination, result, complete, status, listenerBytes));
     }
 
     private async ValueTask<string?> AfterSendAsync(
-        ValueTask<bool> send, ProxySession session, PipeReader input, EpollSocket destination, ReadResult result, SequencePosition sent, LineReadStatus status, Counter.Child listenerBytes)
+        ValueTask<bool> send, ProxySession session, PipeReader input, EpollSocket destination, ReadResult result, ReadOnlySequence<byte> sent, LineReadStatus status, Counter.Child listenerBytes)
     {
         if (!await send)
         {
@@ -378,11 +378,10 @@ public sealed partial class StratumSessionHandler
     }
 
     /// <summary>What is left of a read once its complete lines are sent: advance, count, and see whether it ended.</summary>
-    private string? AfterSend(ProxySession session, PipeReader input, EpollSocket destination, in ReadResult result, SequencePosition sent, LineReadStatus status, Counter.Child listenerBytes)
+    private string? AfterSend(ProxySession session, PipeReader input, EpollSocket destination, in ReadResult result, in ReadOnlySequence<byte> sent, LineReadStatus status, Counter.Child listenerBytes)
     {
-        var buffer = result.Buffer;
-        var length = buffer.Slice(buffer.Start, sent).Length;
-        input.AdvanceTo(sent, buffer.End);
+        var length = sent.Length;
+        input.AdvanceTo(sent.End, result.Buffer.End);
         if (status == LineReadStatus.TooLong)
         {
             CloseMalformed(session, CloseReasons.LineTooLong);
