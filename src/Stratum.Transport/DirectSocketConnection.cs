@@ -4,7 +4,9 @@ using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
+using System.Runtime.InteropServices;
 using Stratum.Transport.EventLoop;
+using Stratum.Transport.Tls;
 
 namespace Stratum.Transport;
 
@@ -15,13 +17,14 @@ namespace Stratum.Transport;
 /// by the pipeline (TLS, PROXY, Kestrel's own) go in a short list.
 /// </summary>
 public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollection, IConnectionIdFeature,
-    IConnectionTransportFeature, IConnectionItemsFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IEpollSocketFeature, IDuplexPipe
+    IConnectionTransportFeature, IConnectionItemsFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IEpollSocketFeature, ITlsRecordLayerFeature, IDuplexPipe
 {
     private static long s_lastId;
 
     private readonly EpollSocket _socket;
     private readonly SocketPipeReader _input;
-    private readonly PipeWriter _output;
+    private readonly SocketPipeWriter _output;
+    private OpenSslRecordLayer? _records;
     private CancellationTokenSource? _closed;
     private EndPoint? _localEndPoint;
     private readonly long _number = Interlocked.Increment(ref s_lastId);
@@ -92,6 +95,30 @@ public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollecti
 
     EpollSocket IEpollSocketFeature.Socket => _socket;
 
+    IDuplexPipe? ITlsRecordLayerFeature.TryTakeOverRecords(SafeHandle ssl)
+    {
+        if (_records is not null || !_output.CanStartTls || OpenSslRecordLayer.TryCreate(ssl) is not { } records)
+        {
+            return null;
+        }
+
+        if (!_input.StartTls(records))
+        {
+            records.Dispose();
+            return null;
+        }
+
+        _output.StartTls(records);
+        Interlocked.Exchange(ref _records, records);
+        if (Volatile.Read(ref _socketClosed) != 0)
+        {
+            // Closed meanwhile: nothing will use the records again, so the reference goes now.
+            records.Dispose();
+        }
+
+        return this;
+    }
+
     public override IDictionary<object, object?> Items
     {
         get => _items ??= new Dictionary<object, object?>();
@@ -129,6 +156,7 @@ public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollecti
 
         _socket.Shutdown();
         _socket.Dispose();
+        _records?.Dispose();
     }
 
     private void SignalClosed()
@@ -185,6 +213,7 @@ public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollecti
         typeof(IConnectionLifetimeFeature),
         typeof(IConnectionEndPointFeature),
         typeof(IEpollSocketFeature),
+        typeof(ITlsRecordLayerFeature),
     ];
 
     private object? GetFeature(Type key)

@@ -2,7 +2,9 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
+using Microsoft.AspNetCore.Connections;
 using Stratum.Transport.EventLoop;
+using Stratum.Transport.Tls;
 
 namespace Stratum.Transport;
 
@@ -20,6 +22,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     private const int MinimumReceive = 1024;
 
     private readonly EpollSocket _socket;
+    private OpenSslRecordLayer? _tls;
     private ManualResetValueTaskSourceCore<ReadResult> _read;
     private CancellationTokenRegistration _readCancellation;
     private CancellationToken _readToken;
@@ -112,6 +115,30 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     public override void CancelPendingRead() => CancelRead(fromToken: false);
 
     /// <summary>
+    /// From now on the reader returns what <paramref name="tls"/> decrypts; what it holds unread are the first
+    /// records. False while a read is pending (the TLS stage has not finished with the reader).
+    /// </summary>
+    internal bool StartTls(OpenSslRecordLayer tls)
+    {
+        lock (this)
+        {
+            if (_readPending || _completed || _tls is not null)
+            {
+                return false;
+            }
+
+            if (_buffer is not null)
+            {
+                tls.Feed(_buffer.AsSpan(_consumed, _end - _consumed));
+                ReleaseBuffer();
+            }
+
+            _tls = tls;
+            return true;
+        }
+    }
+
+    /// <summary>
     /// The connection was aborted: this read and every later one fail with <paramref name="reason"/>, whatever the
     /// socket's own pending receive ends with (closing a socket can also look like an orderly end of stream).
     /// </summary>
@@ -185,7 +212,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     {
         while (true)
         {
-            if (!_socket.IsReadable)
+            if (!_socket.IsReadable && _tls is not { HasBufferedInput: true })
             {
                 if (_consumed == _end)
                 {
@@ -205,7 +232,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             }
 
             EnsureRoom();
-            var received = _socket.Receive(_buffer.AsSpan(_end), out var error);
+            var received = _tls is null ? _socket.Receive(_buffer.AsSpan(_end), out var error) : _tls.Decrypt(_buffer.AsSpan(_end), _socket, out error);
             if (received > 0)
             {
                 _end += received;
@@ -224,6 +251,10 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             else if (error == SocketError.WouldBlock)
             {
                 continue;
+            }
+            else if (_tls is { Failed: true })
+            {
+                _error ??= new ConnectionResetException("The miner's TLS records could not be decrypted.");
             }
             else
             {

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Stratum.Transport.EventLoop;
+using Stratum.Transport.Tls;
 
 namespace Stratum.Transport;
 
@@ -15,6 +16,7 @@ internal sealed class SocketPipeWriter(EpollSocket socket, DirectSocketConnectio
 {
     private const int BufferSize = SocketBufferPool.BlockSize;
 
+    private OpenSslRecordLayer? _tls;
     private byte[]? _buffer;
     private int _written;
     private int _completed;
@@ -46,6 +48,12 @@ internal sealed class SocketPipeWriter(EpollSocket socket, DirectSocketConnectio
         return _buffer.AsSpan(_written);
     }
 
+    /// <summary>True when nothing is unsent, so everything flushed from now on can be encrypted.</summary>
+    internal bool CanStartTls => _written == 0 && !_sending && _tls is null;
+
+    /// <summary>From now on what is flushed is encrypted with <paramref name="tls"/>.</summary>
+    internal void StartTls(OpenSslRecordLayer tls) => _tls = tls;
+
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
         if (_written == 0)
@@ -56,9 +64,17 @@ internal sealed class SocketPipeWriter(EpollSocket socket, DirectSocketConnectio
         ValueTask send;
         try
         {
+            if (_tls is not null)
+            {
+                var records = _tls.Encrypt(_buffer!, _written, out var length);
+                SocketBufferPool.Return(_buffer!);
+                _buffer = records;
+                _written = length;
+            }
+
             send = socket.SendAsync(_buffer.AsMemory(0, _written));
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
         {
             ReleaseBuffer();
             throw SocketErrors.ToConnectionException(ex);

@@ -12,4 +12,7 @@ internal sealed class ClientHelloFeature : IClientHelloFeature
 
     /// <summary>Set once the handshake finished, so the outer middleware can tell failures from sessions.</summary>
     public bool HandshakeCompleted { get; set; }
+
+    /// <summary>The reader the handshake read through, when the connection can take the record layer over afterwards.</summary>
+    public TlsRecordBoundedReader? HandshakeReader { get; set; }
 }

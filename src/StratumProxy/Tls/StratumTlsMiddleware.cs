@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Stratum.Transport;
 using StratumProxy.Acme.Challenges;
 
 namespace StratumProxy.Tls;
@@ -32,6 +33,12 @@ internal sealed partial class StratumTlsMiddleware(TlsConnectionOptions options)
             options.Metrics.HandshakeFailed();
             LogHandshakeFailed(_logger, options.ListenerName, context.RemoteEndPoint?.ToString(), "no ClientHello: " + ex.Message);
             return;
+        }
+
+        if (OpenSslConnection.IsAvailable && context.Features.Get<ITlsRecordLayerFeature>() is not null)
+        {
+            feature.HandshakeReader = new TlsRecordBoundedReader(context.Transport);
+            context.Transport = feature.HandshakeReader;
         }
 
         try
@@ -100,6 +107,20 @@ internal sealed partial class StratumTlsMiddleware(TlsConnectionOptions options)
         if (context.Features.Get<ISslStreamFeature>()?.SslStream is { } ssl)
         {
             OpenSslIdleBuffers.TryRelease(ssl);
+
+            // The records from here on go through OpenSSL on the connection's own pipes; the stream and its pipes
+            // stay unused until the TLS stage disposes them.
+            var plaintext = feature?.HandshakeReader is { KeptBounds: true }
+                && context.Features.Get<ITlsRecordLayerFeature>() is { } records
+                && OpenSslConnection.Find(ssl) is { } handle
+                    ? records.TryTakeOverRecords(handle)
+                    : null;
+            if (plaintext is not null)
+            {
+                context.Transport = plaintext;
+            }
+
+            options.Metrics.RecordLayerChosen(plaintext is not null);
         }
 
         await next(context);

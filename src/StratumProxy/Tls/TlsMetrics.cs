@@ -8,6 +8,7 @@ public sealed class TlsMetrics
 {
     private readonly Counter _handshakes;
     private readonly Gauge _expiry;
+    private readonly Counter _recordLayers;
 
     public TlsMetrics(IMetricFactory factory)
     {
@@ -19,6 +20,10 @@ public sealed class TlsMetrics
             "stratum_proxy_certificate_expiry_seconds",
             "Expiry (notAfter) of the certificate served for a host, as Unix time in seconds.",
             new GaugeConfiguration { LabelNames = ["host"] });
+        _recordLayers = factory.CreateCounter(
+            "stratum_proxy_tls_record_layer_total",
+            "TLS sessions by what carries their records after the handshake: openssl (the proxy's own record layer on the socket) or stream (the runtime's TLS stream, when the connection could not be taken over).",
+            new CounterConfiguration { LabelNames = ["layer"] });
     }
 
     public void HandshakeSucceeded(SslProtocols protocol) => _handshakes.WithLabels(["success", ProtocolLabel(protocol)]).Inc();
@@ -26,6 +31,10 @@ public sealed class TlsMetrics
     public void HandshakeFailed() => _handshakes.WithLabels(["failure", "unknown"]).Inc();
 
     public void AcmeChallengeAnswered(SslProtocols protocol) => _handshakes.WithLabels(["acme_challenge", ProtocolLabel(protocol)]).Inc();
+
+    public void RecordLayerChosen(bool openSsl) => _recordLayers.WithLabels([openSsl ? "openssl" : "stream"]).Inc();
+
+    public double RecordLayerCount(string layer) => _recordLayers.WithLabels([layer]).Value;
 
     public void SetExpiry(string host, DateTimeOffset notAfter) => _expiry.WithLabels([host]).Set(notAfter.ToUnixTimeSeconds());
 

@@ -1,0 +1,309 @@
+using System.Diagnostics;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Text;
+using System.Text.Json.Nodes;
+using StratumProxy.FunctionalTests.Infrastructure;
+using StratumProxy.Tls;
+
+namespace StratumProxy.FunctionalTests.Tls;
+
+/// <summary>
+/// The proxy's own TLS record layer: after the runtime's handshake, the miner's records are decrypted and encrypted
+/// with OpenSSL on the connection's socket. Real TLS clients (the runtime's and <c>openssl s_client</c>) on loopback.
+/// </summary>
+public sealed class TlsRecordLayerTests
+{
+    private const string Subscribe = """{"id":1,"method":"mining.subscribe","params":["bitaxe/2.4"]}""";
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
+
+    private static JsonObject TlsListener(RecordingBackend backend)
+    {
+        var config = ProxyTestHost.SingleListener(backend.EndPoint);
+        config["Listeners"]!["main"]!["Tls"] = new JsonObject
+        {
+            ["Certificate"] = "SelfSigned",
+            ["Hosts"] = new JsonArray("pool.test"),
+        };
+        return config;
+    }
+
+    [Theory]
+    [InlineData(SslProtocols.Tls12)]
+    [InlineData(SslProtocols.Tls13)]
+    public async Task Records_after_the_handshake_go_through_the_proxys_own_record_layer(SslProtocols protocol)
+    {
+        await using var backend = new RecordingBackend();
+        await using var proxy = await ProxyTestHost.StartAsync(TlsListener(backend));
+        using var timeout = new CancellationTokenSource(Deadline);
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(proxy.Listener("main"), timeout.Token);
+        await using var tls = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "pool.test", EnabledSslProtocols = protocol }, timeout.Token);
+        var reader = new StreamReader(tls, Encoding.UTF8);
+
+        await tls.WriteAsync(Encoding.UTF8.GetBytes(Subscribe + "\n"), timeout.Token);
+        Assert.Contains("\"08000002\"", await reader.ReadLineAsync(timeout.Token), StringComparison.Ordinal);
+        await tls.WriteAsync(Encoding.UTF8.GetBytes("""{"id":4,"method":"mining.submit","params":["w","j","00000000","5f5e1000","00000001"]}""" + "\n"), timeout.Token);
+        Assert.Contains("\"result\":true", await reader.ReadLineAsync(timeout.Token), StringComparison.Ordinal);
+
+        var metrics = proxy.Get<TlsMetrics>();
+        Assert.Equal(1, metrics.RecordLayerCount("openssl"));
+        Assert.Equal(0, metrics.RecordLayerCount("stream"));
+        var connection = await backend.WaitForConnectionAsync();
+        Assert.StartsWith(Subscribe + "\n{\"id\":4,", Encoding.UTF8.GetString(connection.Received), StringComparison.Ordinal);
+
+        // The miner's close_notify and FIN end the session, and the pool's side with it.
+        await tls.ShutdownAsync();
+        tcp.Client.Shutdown(SocketShutdown.Send);
+        await connection.Closed.Task.WaitAsync(Deadline);
+    }
+
+    [Fact]
+    public async Task A_line_sent_in_the_same_segment_as_the_clients_finished_is_not_lost()
+    {
+        await using var backend = new RecordingBackend();
+        await using var proxy = await ProxyTestHost.StartAsync(TlsListener(backend));
+        using var timeout = new CancellationTokenSource(Deadline);
+        using var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync(proxy.Listener("main"), timeout.Token);
+        var holding = new HoldingStream(tcp.GetStream());
+        await using var tls = new SslStream(holding, false, (_, _, _, _) => true);
+
+        // TLS 1.3: the client's Finished is its last handshake flight and needs no answer, so it can wait for the line.
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "pool.test", EnabledSslProtocols = SslProtocols.Tls13 }, timeout.Token);
+        await tls.WriteAsync(Encoding.UTF8.GetBytes(Subscribe + "\n"), timeout.Token);
+        Assert.True(holding.HeldBytes > 0, "the Finished and the line were held back");
+        await holding.ReleaseAsync(timeout.Token);
+
+        var reply = await new StreamReader(tls, Encoding.UTF8).ReadLineAsync(timeout.Token);
+        Assert.Contains("\"08000002\"", reply, StringComparison.Ordinal);
+        var connection = await backend.WaitForConnectionAsync();
+        Assert.Equal(Subscribe + "\n", Encoding.UTF8.GetString(connection.Received));
+        Assert.Equal(1, proxy.Get<TlsMetrics>().RecordLayerCount("openssl"));
+    }
+
+    [Fact]
+    public async Task Lines_longer_than_a_record_go_through_both_ways()
+    {
+        await using var backend = new RecordingBackend();
+        await using var proxy = await ProxyTestHost.StartAsync(TlsListener(backend));
+        using var timeout = new CancellationTokenSource(Deadline);
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(proxy.Listener("main"), timeout.Token);
+        await using var tls = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "pool.test" }, timeout.Token);
+        var reader = new StreamReader(tls, Encoding.UTF8);
+        await tls.WriteAsync(Encoding.UTF8.GetBytes(Subscribe + "\n"), timeout.Token);
+        Assert.Contains("\"08000002\"", await reader.ReadLineAsync(timeout.Token), StringComparison.Ordinal);
+
+        // A TLS record carries at most 16 KiB: each of these lines takes three or more, each way.
+        var fromMiner = """{"id":7,"method":"mining.extranonce.subscribe","params":[""" + "\"" + new string('m', 50_000) + "\"]}";
+        await tls.WriteAsync(Encoding.UTF8.GetBytes(fromMiner + "\n"), timeout.Token);
+        var connection = await backend.WaitForConnectionAsync();
+        var expected = Subscribe.Length + 1 + fromMiner.Length + 1;
+        var received = await connection.WaitForBytesAsync(expected, Deadline);
+        Assert.Equal(Subscribe + "\n" + fromMiner + "\n", Encoding.UTF8.GetString(received));
+
+        var fromPool = """{"id":null,"method":"client.show_message","params":[""" + "\"" + new string('p', 50_000) + "\"]}";
+        await connection.SendAsync(fromPool);
+        Assert.Equal(fromPool, await reader.ReadLineAsync(timeout.Token));
+    }
+
+    [Fact]
+    public async Task A_record_that_does_not_decrypt_closes_only_that_session()
+    {
+        await using var backend = new RecordingBackend();
+        await using var proxy = await ProxyTestHost.StartAsync(TlsListener(backend));
+        using var timeout = new CancellationTokenSource(Deadline);
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(proxy.Listener("main"), timeout.Token);
+        await using var tls = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "pool.test", EnabledSslProtocols = SslProtocols.Tls13 }, timeout.Token);
+        var reader = new StreamReader(tls, Encoding.UTF8);
+        await tls.WriteAsync(Encoding.UTF8.GetBytes(Subscribe + "\n"), timeout.Token);
+        Assert.Contains("\"08000002\"", await reader.ReadLineAsync(timeout.Token), StringComparison.Ordinal);
+        var first = await backend.WaitForConnectionAsync();
+
+        // An application-data record whose contents and tag are noise, written past the client's TLS layer.
+        var forged = new byte[5 + 48];
+        forged[0] = 23;
+        forged[1] = 3;
+        forged[2] = 3;
+        forged[4] = 48;
+        Random.Shared.NextBytes(forged.AsSpan(5));
+        await tcp.GetStream().WriteAsync(forged, timeout.Token);
+
+        await first.Closed.Task.WaitAsync(Deadline);
+        var buffer = new byte[256];
+        var ended = await ReadUntilClosedAsync(tcp.GetStream(), buffer, timeout.Token);
+        Assert.True(ended, "the proxy closed the miner's connection");
+
+        // The next miner is served as before.
+        using var next = new TcpClient();
+        await next.ConnectAsync(proxy.Listener("main"), timeout.Token);
+        await using var nextTls = new SslStream(next.GetStream(), false, (_, _, _, _) => true);
+        await nextTls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "pool.test" }, timeout.Token);
+        await nextTls.WriteAsync(Encoding.UTF8.GetBytes(Subscribe + "\n"), timeout.Token);
+        Assert.Contains("\"08000002\"", await new StreamReader(nextTls, Encoding.UTF8).ReadLineAsync(timeout.Token), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Lines_after_a_key_update_of_openssl_s_client_are_decrypted_with_the_new_keys()
+    {
+        await using var backend = new RecordingBackend();
+        await using var proxy = await ProxyTestHost.StartAsync(TlsListener(backend));
+        var endPoint = proxy.Listener("main");
+
+        // Not -quiet: interactively, a line "K" makes s_client send a KeyUpdate (and ask for the server's).
+        var start = new ProcessStartInfo("openssl", ["s_client", "-connect", $"127.0.0.1:{endPoint.Port}", "-servername", "pool.test", "-tls1_3"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        try
+        {
+            using var timeout = new CancellationTokenSource(Deadline);
+            await process.StandardInput.WriteLineAsync(Subscribe);
+            await process.StandardInput.FlushAsync(timeout.Token);
+            await ReadLineContainingAsync(process.StandardOutput, "\"08000002\"", timeout.Token);
+
+            await process.StandardInput.WriteLineAsync("K");
+            await process.StandardInput.FlushAsync(timeout.Token);
+
+            // s_client takes a command from a whole read of its input: the next line must come in a read of its own.
+            await ReadLineContainingAsync(process.StandardError, "KEYUPDATE", timeout.Token);
+            const string Authorize = """{"id":2,"method":"mining.authorize","params":["w","x"]}""";
+            await process.StandardInput.WriteLineAsync(Authorize);
+            await process.StandardInput.FlushAsync(timeout.Token);
+
+            var connection = await backend.WaitForConnectionAsync();
+            var received = await connection.WaitForBytesAsync(Subscribe.Length + Authorize.Length + 2, Deadline);
+            Assert.Equal(Subscribe + "\n" + Authorize + "\n", Encoding.UTF8.GetString(received));
+            Assert.False(connection.Closed.Task.IsCompleted, "the session goes on after the key update");
+            Assert.Equal(1, proxy.Get<TlsMetrics>().RecordLayerCount("openssl"));
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    private static async Task ReadLineContainingAsync(StreamReader output, string text, CancellationToken cancellationToken)
+    {
+        // s_client prints the certificate and session first; bounded by the token and by the stream's end.
+        while (await output.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (line.Contains(text, StringComparison.Ordinal))
+            {
+                return;
+            }
+        }
+
+        throw new EndOfStreamException($"s_client's output ended before a line with {text}.");
+    }
+
+    private static async Task<bool> ReadUntilClosedAsync(NetworkStream stream, byte[] buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // At most the proxy's alert or nothing, then the end.
+            for (var reads = 0; reads < 16; reads++)
+            {
+                if (await stream.ReadAsync(buffer, cancellationToken) == 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>Holds back everything written once the server has answered, until released in one write.</summary>
+    private sealed class HoldingStream(Stream inner) : Stream
+    {
+        private readonly MemoryStream _held = new();
+        private bool _serverAnswered;
+        private bool _released;
+
+        public long HeldBytes => _held.Length;
+
+        public async Task ReleaseAsync(CancellationToken cancellationToken)
+        {
+            _released = true;
+            await inner.WriteAsync(_held.ToArray(), cancellationToken);
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            _serverAnswered = true;
+            return read;
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_serverAnswered && !_released)
+            {
+                _held.Write(buffer.Span);
+                return ValueTask.CompletedTask;
+            }
+
+            return inner.WriteAsync(buffer, cancellationToken);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override bool CanRead => true;
+
+        public override bool CanWrite => true;
+
+        public override bool CanSeek => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+                _held.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}
