@@ -1,10 +1,10 @@
 using System.Collections;
 using System.IO.Pipelines;
 using System.Net;
+using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
-using System.Runtime.InteropServices;
 using Stratum.Transport.EventLoop;
 using Stratum.Transport.Tls;
 
