@@ -28,6 +28,10 @@ internal static unsafe partial class LibSsl
     [LibraryImport(Ssl, EntryPoint = "SSL_write")]
     public static partial int Write(nint ssl, byte* buffer, int length);
 
+    [LibraryImport(Ssl, EntryPoint = "SSL_pending")]
+    [SuppressGCTransition]
+    public static partial int Pending(nint ssl);
+
     [LibraryImport(Ssl, EntryPoint = "SSL_get_error")]
     [SuppressGCTransition]
     public static partial int GetError(nint ssl, int result);

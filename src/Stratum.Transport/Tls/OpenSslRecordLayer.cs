@@ -131,25 +131,29 @@ internal sealed unsafe class OpenSslRecordLayer : IDisposable
                 LibSsl.ClearErrors();
                 while (total < buffer.Length && !ended)
                 {
-                    var read = LibSsl.Read(_ssl, data + total, buffer.Length - total);
-                    if (read > 0)
+                    // With nothing to decrypt, SSL_read would only set up a record buffer to hold while idle.
+                    if (LibSsl.Pending(_ssl) > 0 || LibSsl.BioControl(_input, LibSsl.BIO_CTRL_PENDING, 0, 0) > 0)
                     {
-                        total += read;
-                        continue;
-                    }
+                        var read = LibSsl.Read(_ssl, data + total, buffer.Length - total);
+                        if (read > 0)
+                        {
+                            total += read;
+                            continue;
+                        }
 
-                    var code = LibSsl.GetError(_ssl, read);
-                    if (code == LibSsl.SSL_ERROR_ZERO_RETURN)
-                    {
-                        _closeNotified = ended = true;
-                        break;
-                    }
+                        var code = LibSsl.GetError(_ssl, read);
+                        if (code == LibSsl.SSL_ERROR_ZERO_RETURN)
+                        {
+                            _closeNotified = ended = true;
+                            break;
+                        }
 
-                    if (code != LibSsl.SSL_ERROR_WANT_READ)
-                    {
-                        LibSsl.ClearErrors();
-                        Failed = true;
-                        break;
+                        if (code != LibSsl.SSL_ERROR_WANT_READ)
+                        {
+                            LibSsl.ClearErrors();
+                            Failed = true;
+                            break;
+                        }
                     }
 
                     if (!socket.IsReadable)
