@@ -108,8 +108,7 @@ internal sealed partial class StratumTlsMiddleware(TlsConnectionOptions options)
         {
             OpenSslIdleBuffers.TryRelease(ssl);
 
-            // The records from here on go through OpenSSL on the connection's own pipes; the stream and its pipes
-            // stay unused until the TLS stage disposes them.
+            // The records from here on go through OpenSSL on the connection's own pipes, not the stream's.
             var plaintext = feature?.HandshakeReader is { KeptBounds: true }
                 && context.Features.Get<ITlsRecordLayerFeature>() is { } records
                 && OpenSslConnection.Find(ssl) is { } handle
@@ -118,6 +117,10 @@ internal sealed partial class StratumTlsMiddleware(TlsConnectionOptions options)
             if (plaintext is not null)
             {
                 context.Transport = plaintext;
+
+                // Unread since the handshake, the stream would keep its handshake buffer (8 KiB) for the session's
+                // life. Disposing it returns the buffer; the OpenSSL connection lives on while the records need it.
+                await ssl.DisposeAsync();
             }
 
             options.Metrics.RecordLayerChosen(plaintext is not null);
