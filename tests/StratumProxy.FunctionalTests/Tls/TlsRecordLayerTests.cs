@@ -85,6 +85,27 @@ public sealed class TlsRecordLayerTests
     }
 
     [Fact]
+    public async Task A_line_and_the_end_of_stream_right_behind_the_clients_finished_reach_the_pool()
+    {
+        await using var backend = new RecordingBackend();
+        await using var proxy = await ProxyTestHost.StartAsync(TlsListener(backend));
+        using var timeout = new CancellationTokenSource(Deadline);
+        using var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync(proxy.Listener("main"), timeout.Token);
+        var holding = new HoldingStream(tcp.GetStream());
+        await using var tls = new SslStream(holding, false, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "pool.test", EnabledSslProtocols = SslProtocols.Tls13 }, timeout.Token);
+        await tls.WriteAsync(Encoding.UTF8.GetBytes(Subscribe + "\n"), timeout.Token);
+        await holding.ReleaseAsync(timeout.Token);
+        tcp.Client.Shutdown(SocketShutdown.Send);
+
+        var connection = await backend.WaitForConnectionAsync();
+        var received = await connection.WaitForBytesAsync(Subscribe.Length + 1, Deadline);
+        Assert.Equal(Subscribe + "\n", Encoding.UTF8.GetString(received));
+        await connection.Closed.Task.WaitAsync(Deadline);
+    }
+
+    [Fact]
     public async Task Lines_longer_than_a_record_go_through_both_ways()
     {
         await using var backend = new RecordingBackend();
