@@ -47,12 +47,12 @@ public sealed class ShareAccounting
         {
             Interlocked.Increment(ref session.SharesAccepted);
             series.Accepted.Inc();
-            var estimate = _hashrate.Record(series.Hashrate, session.Difficulty, out var now);
+            _hashrate.Add(series.Hashrate, session.Difficulty, out var now);
             if (now - Volatile.Read(ref series.HashrateSetAt) >= GaugeInterval)
             {
-                // The estimate spans minutes: the gauge is set at most once a second, not on every share.
+                // The estimate spans minutes: it is summed and the gauge set at most once a second, not on every share.
                 Volatile.Write(ref series.HashrateSetAt, now);
-                series.HashrateGauge.Set(estimate);
+                series.HashrateGauge.Set(_hashrate.Estimate(series.Hashrate));
             }
         }
         else
@@ -131,12 +131,12 @@ public sealed class HashrateEstimator
     public TimeSpan WindowLength { get; }
 
     public void Record(string cluster, string destination, double difficulty) =>
-        Record(WindowFor(cluster, destination), difficulty, out _);
+        Add(WindowFor(cluster, destination), difficulty, out _);
 
     internal Window WindowFor(string cluster, string destination) => _windows.GetOrAdd((cluster, destination), _ => new Window());
 
-    /// <summary>Adds <paramref name="difficulty"/> to <paramref name="window"/>; returns the new estimate (H/s).</summary>
-    internal double Record(Window window, double difficulty, out long nowTicks)
+    /// <summary>Adds <paramref name="difficulty"/> to <paramref name="window"/> at the current time, given in UTC ticks.</summary>
+    internal void Add(Window window, double difficulty, out long nowTicks)
     {
         nowTicks = _time.GetUtcNow().Ticks;
         var bucket = nowTicks / _bucketLength.Ticks;
@@ -144,18 +144,16 @@ public sealed class HashrateEstimator
         {
             window.Roll(bucket);
             window.Sums[bucket % Buckets] += difficulty;
-            return window.Sums.Sum() * 4294967296.0 / WindowLength.TotalSeconds;
         }
     }
 
     /// <summary>Hashes per second for one destination over the window.</summary>
-    public double Estimate(string cluster, string destination)
-    {
-        if (!_windows.TryGetValue((cluster, destination), out var window))
-        {
-            return 0;
-        }
+    public double Estimate(string cluster, string destination) =>
+        _windows.TryGetValue((cluster, destination), out var window) ? Estimate(window) : 0;
 
+    /// <summary>Hashes per second over <paramref name="window"/>.</summary>
+    internal double Estimate(Window window)
+    {
         lock (window)
         {
             window.Roll(CurrentBucket());
