@@ -13,7 +13,8 @@ public sealed class TlsStratumTests
 {
     private const string Subscribe = """{"id":1,"method":"mining.subscribe","params":["bitaxe/2.4"]}""";
 
-    private static JsonObject TlsListener(RecordingBackend backend)
+    /// <summary>One TLS listener with a self-signed certificate for pool.test, forwarding to <paramref name="backend"/>.</summary>
+    internal static JsonObject TlsListener(RecordingBackend backend)
     {
         var config = ProxyTestHost.SingleListener(backend.EndPoint);
         config["Listeners"]!["main"]!["Tls"] = new JsonObject

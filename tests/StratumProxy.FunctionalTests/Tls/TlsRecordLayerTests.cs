@@ -3,8 +3,8 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
-using System.Text.Json.Nodes;
 using StratumProxy.FunctionalTests.Infrastructure;
+using StratumProxy.FunctionalTests.Stratum;
 using StratumProxy.Tls;
 
 namespace StratumProxy.FunctionalTests.Tls;
@@ -18,35 +18,18 @@ public sealed class TlsRecordLayerTests
     private const string Subscribe = """{"id":1,"method":"mining.subscribe","params":["bitaxe/2.4"]}""";
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
 
-    private static JsonObject TlsListener(RecordingBackend backend)
-    {
-        var config = ProxyTestHost.SingleListener(backend.EndPoint);
-        config["Listeners"]!["main"]!["Tls"] = new JsonObject
-        {
-            ["Certificate"] = "SelfSigned",
-            ["Hosts"] = new JsonArray("pool.test"),
-        };
-        return config;
-    }
-
     [Theory]
     [InlineData(SslProtocols.Tls12)]
     [InlineData(SslProtocols.Tls13)]
     public async Task Records_after_the_handshake_go_through_the_proxys_own_record_layer(SslProtocols protocol)
     {
         await using var backend = new RecordingBackend();
-        await using var proxy = await ProxyTestHost.StartAsync(TlsListener(backend));
-        using var timeout = new CancellationTokenSource(Deadline);
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(proxy.Listener("main"), timeout.Token);
-        await using var tls = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "pool.test", EnabledSslProtocols = protocol }, timeout.Token);
-        var reader = new StreamReader(tls, Encoding.UTF8);
+        await using var proxy = await ProxyTestHost.StartAsync(TlsStratumTests.TlsListener(backend));
+        await using var miner = await TlsMiner.ConnectAsync(proxy, protocol);
 
-        await tls.WriteAsync(Encoding.UTF8.GetBytes(Subscribe + "\n"), timeout.Token);
-        Assert.Contains("\"08000002\"", await reader.ReadLineAsync(timeout.Token), StringComparison.Ordinal);
-        await tls.WriteAsync(Encoding.UTF8.GetBytes("""{"id":4,"method":"mining.submit","params":["w","j","00000000","5f5e1000","00000001"]}""" + "\n"), timeout.Token);
-        Assert.Contains("\"result\":true", await reader.ReadLineAsync(timeout.Token), StringComparison.Ordinal);
+        await miner.SubscribeAsync();
+        await miner.SendAsync("""{"id":4,"method":"mining.submit","params":["w","j","00000000","5f5e1000","00000001"]}""");
+        Assert.Contains("\"result\":true", await miner.ReadLineAsync(), StringComparison.Ordinal);
 
         var metrics = proxy.Get<TlsMetrics>();
         Assert.Equal(1, metrics.RecordLayerCount("openssl"));
@@ -55,8 +38,8 @@ public sealed class TlsRecordLayerTests
         Assert.StartsWith(Subscribe + "\n{\"id\":4,", Encoding.UTF8.GetString(connection.Received), StringComparison.Ordinal);
 
         // The miner's close_notify and FIN end the session, and the pool's side with it.
-        await tls.ShutdownAsync();
-        tcp.Client.Shutdown(SocketShutdown.Send);
+        await miner.Tls.ShutdownAsync();
+        miner.Tcp.Client.Shutdown(SocketShutdown.Send);
         await connection.Closed.Task.WaitAsync(Deadline);
     }
 
@@ -64,21 +47,15 @@ public sealed class TlsRecordLayerTests
     public async Task A_line_sent_in_the_same_segment_as_the_clients_finished_is_not_lost()
     {
         await using var backend = new RecordingBackend();
-        await using var proxy = await ProxyTestHost.StartAsync(TlsListener(backend));
-        using var timeout = new CancellationTokenSource(Deadline);
-        using var tcp = new TcpClient { NoDelay = true };
-        await tcp.ConnectAsync(proxy.Listener("main"), timeout.Token);
-        var holding = new HoldingStream(tcp.GetStream());
-        await using var tls = new SslStream(holding, false, (_, _, _, _) => true);
+        await using var proxy = await ProxyTestHost.StartAsync(TlsStratumTests.TlsListener(backend));
 
         // TLS 1.3: the client's Finished is its last handshake flight and needs no answer, so it can wait for the line.
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "pool.test", EnabledSslProtocols = SslProtocols.Tls13 }, timeout.Token);
-        await tls.WriteAsync(Encoding.UTF8.GetBytes(Subscribe + "\n"), timeout.Token);
-        Assert.True(holding.HeldBytes > 0, "the Finished and the line were held back");
-        await holding.ReleaseAsync(timeout.Token);
+        await using var miner = await TlsMiner.ConnectAsync(proxy, SslProtocols.Tls13, holdFinished: true);
+        await miner.SendAsync(Subscribe);
+        Assert.True(miner.Holding!.HeldBytes > 0, "the Finished and the line were held back");
+        await miner.Holding.ReleaseAsync(miner.Timeout);
 
-        var reply = await new StreamReader(tls, Encoding.UTF8).ReadLineAsync(timeout.Token);
-        Assert.Contains("\"08000002\"", reply, StringComparison.Ordinal);
+        Assert.Contains("\"08000002\"", await miner.ReadLineAsync(), StringComparison.Ordinal);
         var connection = await backend.WaitForConnectionAsync();
         Assert.Equal(Subscribe + "\n", Encoding.UTF8.GetString(connection.Received));
         Assert.Equal(1, proxy.Get<TlsMetrics>().RecordLayerCount("openssl"));
@@ -88,16 +65,11 @@ public sealed class TlsRecordLayerTests
     public async Task A_line_and_the_end_of_stream_right_behind_the_clients_finished_reach_the_pool()
     {
         await using var backend = new RecordingBackend();
-        await using var proxy = await ProxyTestHost.StartAsync(TlsListener(backend));
-        using var timeout = new CancellationTokenSource(Deadline);
-        using var tcp = new TcpClient { NoDelay = true };
-        await tcp.ConnectAsync(proxy.Listener("main"), timeout.Token);
-        var holding = new HoldingStream(tcp.GetStream());
-        await using var tls = new SslStream(holding, false, (_, _, _, _) => true);
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "pool.test", EnabledSslProtocols = SslProtocols.Tls13 }, timeout.Token);
-        await tls.WriteAsync(Encoding.UTF8.GetBytes(Subscribe + "\n"), timeout.Token);
-        await holding.ReleaseAsync(timeout.Token);
-        tcp.Client.Shutdown(SocketShutdown.Send);
+        await using var proxy = await ProxyTestHost.StartAsync(TlsStratumTests.TlsListener(backend));
+        await using var miner = await TlsMiner.ConnectAsync(proxy, SslProtocols.Tls13, holdFinished: true);
+        await miner.SendAsync(Subscribe);
+        await miner.Holding!.ReleaseAsync(miner.Timeout);
+        miner.Tcp.Client.Shutdown(SocketShutdown.Send);
 
         var connection = await backend.WaitForConnectionAsync();
         var received = await connection.WaitForBytesAsync(Subscribe.Length + 1, Deadline);
@@ -109,19 +81,13 @@ public sealed class TlsRecordLayerTests
     public async Task Lines_longer_than_a_record_go_through_both_ways()
     {
         await using var backend = new RecordingBackend();
-        await using var proxy = await ProxyTestHost.StartAsync(TlsListener(backend));
-        using var timeout = new CancellationTokenSource(Deadline);
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(proxy.Listener("main"), timeout.Token);
-        await using var tls = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "pool.test" }, timeout.Token);
-        var reader = new StreamReader(tls, Encoding.UTF8);
-        await tls.WriteAsync(Encoding.UTF8.GetBytes(Subscribe + "\n"), timeout.Token);
-        Assert.Contains("\"08000002\"", await reader.ReadLineAsync(timeout.Token), StringComparison.Ordinal);
+        await using var proxy = await ProxyTestHost.StartAsync(TlsStratumTests.TlsListener(backend));
+        await using var miner = await TlsMiner.ConnectAsync(proxy);
+        await miner.SubscribeAsync();
 
         // A TLS record carries at most 16 KiB: each of these lines takes three or more, each way.
         var fromMiner = """{"id":7,"method":"mining.extranonce.subscribe","params":[""" + "\"" + new string('m', 50_000) + "\"]}";
-        await tls.WriteAsync(Encoding.UTF8.GetBytes(fromMiner + "\n"), timeout.Token);
+        await miner.SendAsync(fromMiner);
         var connection = await backend.WaitForConnectionAsync();
         var expected = Subscribe.Length + 1 + fromMiner.Length + 1;
         var received = await connection.WaitForBytesAsync(expected, Deadline);
@@ -129,22 +95,16 @@ public sealed class TlsRecordLayerTests
 
         var fromPool = """{"id":null,"method":"client.show_message","params":[""" + "\"" + new string('p', 50_000) + "\"]}";
         await connection.SendAsync(fromPool);
-        Assert.Equal(fromPool, await reader.ReadLineAsync(timeout.Token));
+        Assert.Equal(fromPool, await miner.ReadLineAsync());
     }
 
     [Fact]
     public async Task A_record_that_does_not_decrypt_closes_only_that_session()
     {
         await using var backend = new RecordingBackend();
-        await using var proxy = await ProxyTestHost.StartAsync(TlsListener(backend));
-        using var timeout = new CancellationTokenSource(Deadline);
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(proxy.Listener("main"), timeout.Token);
-        await using var tls = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "pool.test", EnabledSslProtocols = SslProtocols.Tls13 }, timeout.Token);
-        var reader = new StreamReader(tls, Encoding.UTF8);
-        await tls.WriteAsync(Encoding.UTF8.GetBytes(Subscribe + "\n"), timeout.Token);
-        Assert.Contains("\"08000002\"", await reader.ReadLineAsync(timeout.Token), StringComparison.Ordinal);
+        await using var proxy = await ProxyTestHost.StartAsync(TlsStratumTests.TlsListener(backend));
+        await using var miner = await TlsMiner.ConnectAsync(proxy, SslProtocols.Tls13);
+        await miner.SubscribeAsync();
         var first = await backend.WaitForConnectionAsync();
 
         // An application-data record whose contents and tag are noise, written past the client's TLS layer.
@@ -154,27 +114,22 @@ public sealed class TlsRecordLayerTests
         forged[2] = 3;
         forged[4] = 48;
         Random.Shared.NextBytes(forged.AsSpan(5));
-        await tcp.GetStream().WriteAsync(forged, timeout.Token);
+        await miner.Tcp.GetStream().WriteAsync(forged, miner.Timeout);
 
         await first.Closed.Task.WaitAsync(Deadline);
-        var buffer = new byte[256];
-        var ended = await ReadUntilClosedAsync(tcp.GetStream(), buffer, timeout.Token);
+        var ended = await ReadUntilClosedAsync(miner.Tcp.GetStream(), new byte[256], miner.Timeout);
         Assert.True(ended, "the proxy closed the miner's connection");
 
         // The next miner is served as before.
-        using var next = new TcpClient();
-        await next.ConnectAsync(proxy.Listener("main"), timeout.Token);
-        await using var nextTls = new SslStream(next.GetStream(), false, (_, _, _, _) => true);
-        await nextTls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "pool.test" }, timeout.Token);
-        await nextTls.WriteAsync(Encoding.UTF8.GetBytes(Subscribe + "\n"), timeout.Token);
-        Assert.Contains("\"08000002\"", await new StreamReader(nextTls, Encoding.UTF8).ReadLineAsync(timeout.Token), StringComparison.Ordinal);
+        await using var next = await TlsMiner.ConnectAsync(proxy);
+        await next.SubscribeAsync();
     }
 
     [Fact]
     public async Task Lines_after_a_key_update_of_openssl_s_client_are_decrypted_with_the_new_keys()
     {
         await using var backend = new RecordingBackend();
-        await using var proxy = await ProxyTestHost.StartAsync(TlsListener(backend));
+        await using var proxy = await ProxyTestHost.StartAsync(TlsStratumTests.TlsListener(backend));
         var endPoint = proxy.Listener("main");
 
         // Not -quiet: interactively, a line "K" makes s_client send a KeyUpdate (and ask for the server's).
@@ -246,6 +201,54 @@ public sealed class TlsRecordLayerTests
         catch (IOException)
         {
             return true;
+        }
+    }
+
+    /// <summary>A miner on the proxy's TLS port: the runtime's TLS client over loopback, optionally holding its Finished back.</summary>
+    private sealed class TlsMiner : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _timeout = new(Deadline);
+        private StreamReader _reader = null!;
+
+        public TcpClient Tcp { get; } = new() { NoDelay = true };
+
+        public SslStream Tls { get; private set; } = null!;
+
+        public HoldingStream? Holding { get; private set; }
+
+        public CancellationToken Timeout => _timeout.Token;
+
+        public static async Task<TlsMiner> ConnectAsync(ProxyTestHost proxy, SslProtocols protocols = SslProtocols.None, bool holdFinished = false)
+        {
+            var miner = new TlsMiner();
+            await miner.Tcp.ConnectAsync(proxy.Listener("main"), miner.Timeout);
+            Stream transport = miner.Tcp.GetStream();
+            if (holdFinished)
+            {
+                transport = miner.Holding = new HoldingStream(transport);
+            }
+
+            miner.Tls = new SslStream(transport, false, (_, _, _, _) => true);
+            await miner.Tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "pool.test", EnabledSslProtocols = protocols }, miner.Timeout);
+            miner._reader = new StreamReader(miner.Tls, Encoding.UTF8);
+            return miner;
+        }
+
+        public async Task SendAsync(string line) => await Tls.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), Timeout);
+
+        public async Task<string?> ReadLineAsync() => await _reader.ReadLineAsync(Timeout);
+
+        public async Task SubscribeAsync()
+        {
+            await SendAsync(Subscribe);
+            Assert.Contains("\"08000002\"", await ReadLineAsync(), StringComparison.Ordinal);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Tls.DisposeAsync();
+            Tcp.Dispose();
+            _timeout.Dispose();
         }
     }
 
