@@ -126,6 +126,81 @@ public sealed class TlsRecordLayerTests
     }
 
     [Fact]
+    public async Task Sessions_cut_mid_traffic_from_either_side_end_cleanly_and_the_port_serves_on()
+    {
+        const int Miners = 16;
+        await using var backend = new RecordingBackend();
+        await using var proxy = await ProxyTestHost.StartAsync(TlsStratumTests.TlsListener(backend));
+        var miners = new List<TlsMiner>();
+        try
+        {
+            for (var i = 0; i < Miners; i++)
+            {
+                var miner = await TlsMiner.ConnectAsync(proxy, i % 2 == 0 ? SslProtocols.Tls13 : SslProtocols.Tls12);
+                miners.Add(miner);
+                await miner.SubscribeAsync();
+            }
+
+            await backend.WaitForConnectionAsync(Miners);
+
+            // Notifies keep every session's records flowing while half the miners reset their connections and the
+            // pool drops the other half.
+            var notify = """{"id":null,"method":"mining.notify","params":["j1","00","01","02",[],"20000000","1d00ffff","5f5e1000",true]}""";
+            var pool = backend.Connections.ToList();
+            for (var round = 0; round < 20; round++)
+            {
+                foreach (var connection in pool)
+                {
+                    try
+                    {
+                        await connection.SendAsync(notify);
+                    }
+                    catch (Exception ex) when (ex is IOException or InvalidOperationException)
+                    {
+                        // The proxy closed this pool connection after its miner reset: expected from round 5 on.
+                    }
+                }
+
+                if (round == 5)
+                {
+                    for (var i = 0; i < Miners; i += 2)
+                    {
+                        miners[i].Tcp.Client.LingerState = new LingerOption(true, 0);
+                        miners[i].Tcp.Client.Close();
+                    }
+
+                    var dropped = pool.Where((_, i) => i % 2 == 1).ToList();
+                    foreach (var connection in dropped)
+                    {
+                        connection.Client.Close();
+                        pool.Remove(connection);
+                    }
+                }
+            }
+
+            await Eventually.UntilAsync(
+                async () => (await proxy.StatusAsync())["sessions"]!.AsArray().Count <= Miners / 2 ? new object() : null,
+                Deadline,
+                "the cut sessions to end");
+        }
+        finally
+        {
+            foreach (var miner in miners)
+            {
+                await miner.DisposeAsync();
+            }
+        }
+
+        await Eventually.UntilAsync(
+            async () => (await proxy.StatusAsync())["sessions"]!.AsArray().Count == 0 ? new object() : null,
+            Deadline,
+            "every session to end");
+        await using var next = await TlsMiner.ConnectAsync(proxy);
+        await next.SubscribeAsync();
+        Assert.Equal(Miners + 1, proxy.Get<TlsMetrics>().RecordLayerCount("openssl"));
+    }
+
+    [Fact]
     public async Task Lines_after_a_key_update_of_openssl_s_client_are_decrypted_with_the_new_keys()
     {
         await using var backend = new RecordingBackend();
