@@ -7,6 +7,9 @@
 #     heap of N idle miners by type, to see what a session keeps (dotnet tool install -g dotnet-gcdump)
 #   bench/profile.sh --mode perf [--seconds 8]
 #     where the CPU goes under the submit loop: Linux perf samples, JIT-compiled frames named from the perf map
+#   bench/profile.sh --mode split [--seconds 15]
+#     user and system time per round trip and their ratio; the ratio changes little when the host is faster or
+#     slower, so it compares builds that differ in user-space work better than CPU per round trip does
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -30,6 +33,7 @@ done
 case $MODE in
     idle) CONNS="${CONNS:-9800}"; TOOL=dotnet-gcdump ;;
     perf) CONNS="${CONNS:-50}"; TOOL=perf ;;
+    split) CONNS="${CONNS:-50}"; TOOL=awk ;;
     *) CONNS="${CONNS:-50}"; TOOL=dotnet-counters ;;
 esac
 TOOL_PATH="$(command -v "$TOOL" || echo "$HOME/.dotnet/tools/$TOOL")"
@@ -98,6 +102,19 @@ fi
 
 # Past the JIT first: tiered compilation and PGO re-JIT take the first seconds under load.
 for i in 1 2 3 4 5; do "$BUILD/loadgen" submit --port "$PLAIN_PORT" --conns "$CONNS" --warmup 0 --duration 2 --timeout 20 > /dev/null 2>&1 || true; done
+
+if [[ $MODE == split ]]; then
+    # /proc/PID/stat fields 14 and 15: user and system time of all threads, in clock ticks.
+    read -r user0 system0 < <(awk '{print $14, $15}' "/proc/$PROXY/stat")
+    timeout $((SECONDS_TO_RUN + 20)) "$BUILD/loadgen" submit --port "$PLAIN_PORT" --conns "$CONNS" --warmup 0 \
+        --duration "$SECONDS_TO_RUN" --timeout $((SECONDS_TO_RUN + 15)) > "$OUT/loadgen.out"
+    read -r user1 system1 < <(awk '{print $14, $15}' "/proc/$PROXY/stat")
+    cat "$OUT/loadgen.out"
+    REQUESTS=$(grep -o 'requests=[0-9]*' "$OUT/loadgen.out" | cut -d= -f2)
+    awk -v u=$((user1 - user0)) -v s=$((system1 - system0)) -v r="$REQUESTS" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN {printf "per round trip: user %.2f us, system %.2f us; user/system %.3f\n", u * 1e6 / hz / r, s * 1e6 / hz / r, u / s}'
+    exit 0
+fi
 
 if [[ $MODE == perf ]]; then
     timeout $((SECONDS_TO_RUN + 20)) "$BUILD/loadgen" submit --port "$PLAIN_PORT" --conns "$CONNS" --warmup 0 \
