@@ -135,7 +135,7 @@ public sealed class HashrateEstimator
 
     internal Window WindowFor(string cluster, string destination) => _windows.GetOrAdd((cluster, destination), _ => new Window());
 
-    /// <summary>Adds <paramref name="difficulty"/> to <paramref name="window"/> at the current time, given in UTC ticks.</summary>
+    /// <summary>Adds <paramref name="difficulty"/> to <paramref name="window"/> now; <paramref name="nowTicks"/> is that time (UTC ticks).</summary>
     internal void Add(Window window, double difficulty, out long nowTicks)
     {
         nowTicks = _time.GetUtcNow().Ticks;
