@@ -78,6 +78,24 @@ public sealed class TlsRecordLayerTests
     }
 
     [Fact]
+    public async Task Behind_a_trusted_balancers_proxy_header_the_records_are_taken_over_and_the_address_is_the_miners()
+    {
+        await using var backend = new RecordingBackend();
+        var config = TlsStratumTests.TlsListener(backend);
+        config["Listeners"]!["main"]!["AcceptProxyProtocol"] = true;
+        await using var proxy = await ProxyTestHost.StartAsync(config);
+
+        // Loopback is trusted by default; the addresses are only the header's contents.
+        await using var miner = await TlsMiner.ConnectAsync(proxy, SslProtocols.Tls13, proxyHeader: "PROXY TCP4 203.0.113.7 198.51.100.1 51000 3333\r\n");
+        await miner.SubscribeAsync();
+
+        Assert.Equal("203.0.113.7:51000", (await proxy.SingleSessionAsync())["client"]!.GetValue<string>());
+        Assert.Equal(1, proxy.Get<TlsMetrics>().RecordLayerCount("openssl"));
+        var connection = await backend.WaitForConnectionAsync();
+        Assert.Equal(Subscribe + "\n", Encoding.UTF8.GetString(connection.Received));
+    }
+
+    [Fact]
     public async Task Lines_longer_than_a_record_go_through_both_ways()
     {
         await using var backend = new RecordingBackend();
@@ -293,11 +311,16 @@ public sealed class TlsRecordLayerTests
 
         public CancellationToken Timeout => _timeout.Token;
 
-        public static async Task<TlsMiner> ConnectAsync(ProxyTestHost proxy, SslProtocols protocols = SslProtocols.None, bool holdFinished = false)
+        public static async Task<TlsMiner> ConnectAsync(ProxyTestHost proxy, SslProtocols protocols = SslProtocols.None, bool holdFinished = false, string? proxyHeader = null)
         {
             var miner = new TlsMiner();
             await miner.Tcp.ConnectAsync(proxy.Listener("main"), miner.Timeout);
             Stream transport = miner.Tcp.GetStream();
+            if (proxyHeader is not null)
+            {
+                await transport.WriteAsync(Encoding.ASCII.GetBytes(proxyHeader), miner.Timeout);
+            }
+
             if (holdFinished)
             {
                 transport = miner.Holding = new HoldingStream(transport);
