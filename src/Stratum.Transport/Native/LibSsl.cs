@@ -12,7 +12,6 @@ internal static unsafe partial class LibSsl
     private const string Crypto = "libcrypto.so.3";
 
     public const int SSL_ERROR_WANT_READ = 2;
-    public const int SSL_ERROR_WANT_WRITE = 3;
     public const int SSL_ERROR_ZERO_RETURN = 6;
 
     public const ulong SSL_OP_NO_RENEGOTIATION = 1UL << 30;
