@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Stratum.Transport.EventLoop;
+using Stratum.Transport.Relay;
 using Stratum.Transport.Tls;
 
 namespace Stratum.Transport;
@@ -17,7 +18,7 @@ namespace Stratum.Transport;
 /// by the pipeline (TLS, PROXY, Kestrel's own) go in a short list.
 /// </summary>
 public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollection, IConnectionIdFeature,
-    IConnectionTransportFeature, IConnectionItemsFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IEpollSocketFeature, ITlsRecordLayerFeature, IDuplexPipe
+    IConnectionTransportFeature, IConnectionItemsFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IEpollSocketFeature, ITlsRecordLayerFeature, ILineRelayFeature, IDuplexPipe
 {
     private static long s_lastId;
 
@@ -119,6 +120,26 @@ public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollecti
         return this;
     }
 
+    LineRelay? ILineRelayFeature.TryStartRelay(EpollSocket destination, ILineRelayHandler handler)
+    {
+        if (_records is not null || !ReferenceEquals(Transport, this) || !_output.IsIdle || !_input.TryDetach(out var buffered, out var ended))
+        {
+            return null;
+        }
+
+        try
+        {
+            return LineRelay.Start(_socket, destination, handler, buffered, ended);
+        }
+        finally
+        {
+            if (buffered.Array is { } array)
+            {
+                SocketBufferPool.Return(array);
+            }
+        }
+    }
+
     public override IDictionary<object, object?> Items
     {
         get => _items ??= new Dictionary<object, object?>();
@@ -214,6 +235,7 @@ public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollecti
         typeof(IConnectionEndPointFeature),
         typeof(IEpollSocketFeature),
         typeof(ITlsRecordLayerFeature),
+        typeof(ILineRelayFeature),
     ];
 
     private object? GetFeature(Type key)

@@ -139,6 +139,35 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     }
 
     /// <summary>
+    /// Hands over the socket's input: <paramref name="buffered"/> is what was received and not consumed (its array
+    /// goes to the caller, who returns it to <see cref="SocketBufferPool"/>), <paramref name="ended"/> whether the
+    /// end of stream came. The reader is completed. False while a read is pending, after an error, or with TLS.
+    /// </summary>
+    internal bool TryDetach(out ArraySegment<byte> buffered, out bool ended)
+    {
+        lock (this)
+        {
+            buffered = default;
+            ended = false;
+            if (_readPending || _completed || _tls is not null || _error is not null)
+            {
+                return false;
+            }
+
+            if (_buffer is not null)
+            {
+                buffered = new ArraySegment<byte>(_buffer, _consumed, _end - _consumed);
+                _buffer = null;
+                _consumed = _examined = _end = 0;
+            }
+
+            ended = _endOfStream;
+            _completed = true;
+            return true;
+        }
+    }
+
+    /// <summary>
     /// The connection was aborted: this read and every later one fail with <paramref name="reason"/>, whatever the
     /// socket's own pending receive ends with (closing a socket can also look like an orderly end of stream).
     /// </summary>

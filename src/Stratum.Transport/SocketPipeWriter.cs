@@ -48,6 +48,9 @@ internal sealed class SocketPipeWriter(EpollSocket socket, DirectSocketConnectio
         return _buffer.AsSpan(_written);
     }
 
+    /// <summary>True when nothing is written and unsent and the writer is open, so another may send on the socket.</summary>
+    internal bool IsIdle => _written == 0 && !_sending && Volatile.Read(ref _completed) == 0;
+
     /// <summary>True when nothing is unsent, so everything flushed from now on can be encrypted.</summary>
     internal bool CanStartTls => _written == 0 && !_sending && _tls is null;
 

@@ -55,6 +55,9 @@ public sealed class EpollSocket : IDisposable
     /// <summary>True when an event arrived since the last receive or accept that found nothing.</summary>
     internal bool IsReadable => Volatile.Read(ref _readEvents) != _readDrainedAt;
 
+    /// <summary>True unless a send found the socket full and no event said it has room again.</summary>
+    internal bool IsWritable => Volatile.Read(ref _writeEvents) != _writeBlockedAt;
+
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     /// <summary>Puts a listening socket the runtime opened on a loop, so accepts wait for its events.</summary>
@@ -386,6 +389,9 @@ public sealed class EpollSocket : IDisposable
     /// readable (or closed) meanwhile, so the caller receives again instead.
     /// </summary>
     internal bool TryWaitReadable(IReadinessWaiter waiter) => TryWait(ref _readWaiter, waiter, ref _readEvents, _readDrainedAt);
+
+    /// <summary>As <see cref="TryWaitReadable"/>, for the next event that says the socket has room again.</summary>
+    internal bool TryWaitWritable(IReadinessWaiter waiter) => TryWait(ref _writeWaiter, waiter, ref _writeEvents, _writeBlockedAt);
 
     private bool TryWait(ref IReadinessWaiter? slot, IReadinessWaiter waiter, ref int events, int seenAt)
     {

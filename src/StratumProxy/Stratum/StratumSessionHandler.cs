@@ -85,6 +85,12 @@ public sealed partial class StratumSessionHandler
                 return;
             }
 
+            if (await TryRelayAsync(session, client.Features.Get<ILineRelayFeature>(), upstream, maxLineBytes))
+            {
+                ReportEarlyClose(session);
+                return;
+            }
+
             var toClient = DestinationToClientAsync(session, upstream, client.Transport.Output, maxLineBytes);
             var input = client.Transport.Input;
             var listenerBytes = _metrics.BytesFromClients.WithLabels([listenerName]);
@@ -104,10 +110,7 @@ public sealed partial class StratumSessionHandler
             }
 
             await EndForwardingAsync(session, toClient, ended);
-            if (!session.DestinationAnswered && session.CloseReason == CloseReasons.DestinationClosed && session.BytesFromClient > 0)
-            {
-                session.Upstream?.ReportEarlyClose();
-            }
+            ReportEarlyClose(session);
         }
         catch (OperationCanceledException)
         {
@@ -134,6 +137,15 @@ public sealed partial class StratumSessionHandler
             }
 
             Finish(session);
+        }
+    }
+
+    /// <summary>A pool that closed before it answered anything counts against it (passive health).</summary>
+    private static void ReportEarlyClose(ProxySession session)
+    {
+        if (!session.DestinationAnswered && session.CloseReason == CloseReasons.DestinationClosed && session.BytesFromClient > 0)
+        {
+            session.Upstream?.ReportEarlyClose();
         }
     }
 

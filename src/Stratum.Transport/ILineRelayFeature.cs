@@ -1,0 +1,19 @@
+using Stratum.Transport.EventLoop;
+using Stratum.Transport.Relay;
+
+namespace Stratum.Transport;
+
+/// <summary>
+/// Lets a session hand a plain connection's socket to a <see cref="LineRelay"/>, which forwards lines on the event
+/// loop's thread without the connection's pipes.
+/// </summary>
+public interface ILineRelayFeature
+{
+    /// <summary>
+    /// Starts relaying between this connection's socket and <paramref name="destination"/> (on the same loop);
+    /// what the connection's reader received and nobody consumed goes first. Null when the connection cannot: its
+    /// bytes are TLS records, a read or a send is in progress, or the pipeline put other pipes in front of its own.
+    /// The pipes are unusable once it started.
+    /// </summary>
+    LineRelay? TryStartRelay(EpollSocket destination, ILineRelayHandler handler);
+}

@@ -1,0 +1,362 @@
+using System.Net.Sockets;
+using System.Threading.Tasks.Sources;
+using Stratum.Transport.EventLoop;
+
+namespace Stratum.Transport.Relay;
+
+/// <summary>
+/// Passes whole lines between a client's socket and a destination's socket on one event loop, the way nginx's
+/// stream module passes bytes: a socket's event runs the forwarding right on the loop's thread, a receive goes
+/// into the loop thread's scratch array and is sent on from there. A session keeps only what cannot go on at
+/// once: an unterminated line, or what the other socket had no room for, which also stops reading the side that
+/// sent it until there is room (backpressure). An idle session holds no buffer and no suspended method.
+/// </summary>
+/// <remarks>
+/// Events of both sockets arrive on the loop's thread; a socket closed under the relay wakes it on the thread pool,
+/// so the forwarding itself runs under the relay's lock.
+/// </remarks>
+public sealed class LineRelay : IValueTaskSource<RelayEnd>
+{
+    /// <summary>Room for one receive beyond a carried unterminated line.</summary>
+    private const int ReceiveRoom = 16384;
+
+    [ThreadStatic]
+    private static byte[]? t_scratch;
+
+    private readonly ILineRelayHandler _handler;
+    private readonly Direction _up;
+    private readonly Direction _down;
+    private ManualResetValueTaskSourceCore<RelayEnd> _completion;
+    private bool _done;
+
+    private LineRelay(EpollSocket client, EpollSocket destination, ILineRelayHandler handler)
+    {
+        _handler = handler;
+        _up = new Direction(this, RelaySide.Client, client, destination);
+        _down = new Direction(this, RelaySide.Destination, destination, client);
+    }
+
+    /// <summary>Completes when the relay ends; the caller then closes both sockets.</summary>
+    public ValueTask<RelayEnd> Completion => new(this, _completion.Version);
+
+    /// <summary>
+    /// Starts relaying between <paramref name="client"/> and <paramref name="destination"/>, which must be on the
+    /// same loop with nothing else reading or writing them. <paramref name="clientBuffered"/> is what was received
+    /// from the client already and not passed on; <paramref name="clientEnded"/> says its end of stream was seen.
+    /// </summary>
+    public static LineRelay Start(EpollSocket client, EpollSocket destination, ILineRelayHandler handler, ReadOnlySpan<byte> clientBuffered, bool clientEnded)
+    {
+        var relay = new LineRelay(client, destination, handler);
+        if (!clientBuffered.IsEmpty)
+        {
+            relay._up.Keep(clientBuffered);
+            relay._up.Unexamined = true;
+        }
+
+        relay._up.Ended = clientEnded;
+        relay.Run(relay._up);
+        relay.Run(relay._down);
+        return relay;
+    }
+
+    private void Run(Direction direction)
+    {
+        RelayEnd end;
+        lock (this)
+        {
+            if (_done)
+            {
+                return;
+            }
+
+            try
+            {
+                if (Forward(direction) is not { } ended)
+                {
+                    return;
+                }
+
+                end = ended;
+            }
+            catch (Exception ex)
+            {
+                // A fault of the handler ends this session only; its owner sees it where it awaits the relay.
+                Finish();
+                _completion.SetException(ex);
+                return;
+            }
+
+            Finish();
+        }
+
+        _completion.SetResult(end);
+    }
+
+    private void Finish()
+    {
+        _done = true;
+        _up.Release();
+        _down.Release();
+    }
+
+    /// <summary>Moves one direction on until it has to wait for an event; the end of the relay, if it ended.</summary>
+    private RelayEnd? Forward(Direction direction)
+    {
+        var from = direction.From;
+        var to = direction.To;
+        while (true)
+        {
+            if (direction.HasPending)
+            {
+                if (!to.IsWritable && to.TryWaitWritable(direction.WritableWaiter))
+                {
+                    return null;
+                }
+
+                var sent = to.Send(direction.Pending, out var sendError);
+                if (sent < 0)
+                {
+                    if (sendError != SocketError.WouldBlock)
+                    {
+                        return FailureOf(to == _up.From ? RelaySide.Client : RelaySide.Destination);
+                    }
+
+                    continue;
+                }
+
+                direction.Sent(sent);
+                continue;
+            }
+
+            var scratch = Scratch(direction.CarryLength + ReceiveRoom);
+            int length;
+            if (direction.Unexamined)
+            {
+                direction.Unexamined = false;
+                length = direction.MoveCarryTo(scratch);
+            }
+            else if (direction.Ended)
+            {
+                if (direction.Side == RelaySide.Destination)
+                {
+                    return RelayEnd.DestinationClosed;
+                }
+
+                if (!direction.Finished)
+                {
+                    direction.Finished = true;
+                    to.ShutdownSend();
+                    _handler.OnClientEnded();
+                }
+
+                return null;
+            }
+            else
+            {
+                if (!from.IsReadable && from.TryWaitReadable(direction))
+                {
+                    return null;
+                }
+
+                var carried = direction.CopyCarryTo(scratch);
+                var received = from.Receive(scratch.AsSpan(carried), out var receiveError);
+                if (received < 0)
+                {
+                    if (receiveError == SocketError.WouldBlock)
+                    {
+                        continue;
+                    }
+
+                    return FailureOf(direction.Side);
+                }
+
+                // At the end of stream the complete lines went on already; an unterminated one is dropped.
+                direction.DropCarry();
+                if (received == 0)
+                {
+                    direction.Ended = true;
+                    continue;
+                }
+
+                length = carried + received;
+            }
+
+            var complete = _handler.OnReceived(direction.Side, scratch.AsMemory(0, length), out var close);
+            if (complete > 0)
+            {
+                var sent = to.Send(scratch.AsSpan(0, complete), out var sendError);
+                if (sent < 0)
+                {
+                    if (sendError != SocketError.WouldBlock)
+                    {
+                        return FailureOf(direction.Side == RelaySide.Client ? RelaySide.Destination : RelaySide.Client);
+                    }
+
+                    sent = 0;
+                }
+
+                if (sent < complete)
+                {
+                    direction.KeepPending(scratch.AsSpan(sent, complete - sent));
+                }
+            }
+
+            if (close)
+            {
+                return RelayEnd.Closed;
+            }
+
+            if (complete < length)
+            {
+                direction.Keep(scratch.AsSpan(complete, length - complete));
+            }
+        }
+    }
+
+    private static RelayEnd FailureOf(RelaySide side) => side == RelaySide.Client ? RelayEnd.ClientFailed : RelayEnd.DestinationFailed;
+
+    /// <summary>The loop thread's array for one receive: everything in it is passed on or copied out before the next.</summary>
+    private static byte[] Scratch(int length)
+    {
+        var scratch = t_scratch;
+        if (scratch is null || scratch.Length < length)
+        {
+            t_scratch = scratch = GC.AllocateUninitializedArray<byte>(Math.Max(length, 2 * ReceiveRoom));
+        }
+
+        return scratch;
+    }
+
+    RelayEnd IValueTaskSource<RelayEnd>.GetResult(short token) => _completion.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<RelayEnd>.GetStatus(short token) => _completion.GetStatus(token);
+
+    void IValueTaskSource<RelayEnd>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _completion.OnCompleted(continuation, state, token, flags);
+
+    /// <summary>
+    /// One way through the relay: what is kept between events, and the waiter for its source's next readable
+    /// event (itself) or its target's next writable one.
+    /// </summary>
+    private sealed class Direction(LineRelay relay, RelaySide side, EpollSocket from, EpollSocket to) : IReadinessWaiter
+    {
+        private byte[]? _carry;
+        private byte[]? _pending;
+        private int _pendingStart;
+        private int _pendingEnd;
+        private WritableWaiter? _writable;
+
+        public LineRelay Relay => relay;
+
+        public RelaySide Side => side;
+
+        public EpollSocket From => from;
+
+        public EpollSocket To => to;
+
+        /// <summary>The length of the unterminated line kept from the last receive.</summary>
+        public int CarryLength { get; private set; }
+
+        /// <summary>The carried bytes were received before the relay started and are still to be examined.</summary>
+        public bool Unexamined { get; set; }
+
+        /// <summary>The source's end of stream was received.</summary>
+        public bool Ended { get; set; }
+
+        /// <summary>The end was passed on (the client's half-close).</summary>
+        public bool Finished { get; set; }
+
+        public bool HasPending => _pendingEnd > _pendingStart;
+
+        public ReadOnlySpan<byte> Pending => _pending.AsSpan(_pendingStart, _pendingEnd - _pendingStart);
+
+        public IReadinessWaiter WritableWaiter => _writable ??= new WritableWaiter(this);
+
+        public void OnReady() => relay.Run(this);
+
+        public void Keep(ReadOnlySpan<byte> tail)
+        {
+            if (_carry is null || _carry.Length < tail.Length)
+            {
+                ReturnCarry();
+                _carry = SocketBufferPool.Rent(tail.Length);
+            }
+
+            tail.CopyTo(_carry);
+            CarryLength = tail.Length;
+        }
+
+        /// <summary>Copies the carried line to the start of <paramref name="scratch"/> and keeps it (the receive may find nothing).</summary>
+        public int CopyCarryTo(byte[] scratch)
+        {
+            if (CarryLength > 0)
+            {
+                _carry.AsSpan(0, CarryLength).CopyTo(scratch);
+            }
+
+            return CarryLength;
+        }
+
+        public int MoveCarryTo(byte[] scratch)
+        {
+            var length = CopyCarryTo(scratch);
+            DropCarry();
+            return length;
+        }
+
+        public void DropCarry()
+        {
+            CarryLength = 0;
+            ReturnCarry();
+        }
+
+        public void KeepPending(ReadOnlySpan<byte> unsent)
+        {
+            _pending = SocketBufferPool.Rent(unsent.Length);
+            unsent.CopyTo(_pending);
+            _pendingStart = 0;
+            _pendingEnd = unsent.Length;
+        }
+
+        public void Sent(int count)
+        {
+            _pendingStart += count;
+            if (_pendingStart == _pendingEnd)
+            {
+                ReturnPending();
+            }
+        }
+
+        public void Release()
+        {
+            DropCarry();
+            ReturnPending();
+        }
+
+        private void ReturnCarry()
+        {
+            if (_carry is not null)
+            {
+                SocketBufferPool.Return(_carry);
+                _carry = null;
+            }
+        }
+
+        private void ReturnPending()
+        {
+            if (_pending is not null)
+            {
+                SocketBufferPool.Return(_pending);
+                _pending = null;
+            }
+
+            _pendingStart = _pendingEnd = 0;
+        }
+    }
+
+    /// <summary>Wakes a direction when its target may take data again.</summary>
+    private sealed class WritableWaiter(Direction direction) : IReadinessWaiter
+    {
+        public void OnReady() => direction.Relay.Run(direction);
+    }
+}

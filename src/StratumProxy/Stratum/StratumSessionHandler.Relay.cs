@@ -1,0 +1,146 @@
+using System.Buffers;
+using Prometheus;
+using Stratum.Protocol.Framing;
+using Stratum.Transport;
+using Stratum.Transport.EventLoop;
+using Stratum.Transport.Relay;
+using StratumProxy.Management;
+
+namespace StratumProxy.Stratum;
+
+public sealed partial class StratumSessionHandler
+{
+    /// <summary>
+    /// Forwards a plain session on the event loop (<see cref="LineRelay"/>) rather than through the connection's
+    /// pipes, and closes it with the reason the pipe path would give. False, with nothing done, when the connection
+    /// cannot hand its socket over (TLS records, or a transport without the feature).
+    /// </summary>
+    private async ValueTask<bool> TryRelayAsync(ProxySession session, ILineRelayFeature? feature, EpollSocket upstream, int maxLineBytes)
+    {
+        if (feature is null)
+        {
+            return false;
+        }
+
+        var lines = new RelayedLines(this, session, maxLineBytes);
+        if (feature.TryStartRelay(upstream, lines) is not { } relay)
+        {
+            return false;
+        }
+
+        RelayEnd end;
+        try
+        {
+            end = await relay.Completion;
+        }
+        catch (Exception ex)
+        {
+            LogRelayFault(_logger, session.Id, ex);
+            session.Abort(CloseReasons.Error);
+            return true;
+        }
+        finally
+        {
+            lines.StopGrace();
+        }
+
+        switch (end)
+        {
+            case RelayEnd.DestinationClosed:
+                session.Abort(CloseReasons.DestinationClosed);
+                break;
+            case RelayEnd.DestinationFailed:
+                session.Abort(session.CloseReason ?? CloseReasons.DestinationClosed);
+                break;
+            case RelayEnd.ClientFailed:
+                session.Abort(session.CloseReason ?? CloseReasons.ClientClosed);
+                break;
+            default:
+                if (lines.ClientMalformed is { } malformed)
+                {
+                    CloseMalformed(session, malformed);
+                }
+                else
+                {
+                    session.Abort(CloseReasons.LineTooLong);
+                }
+
+                break;
+        }
+
+        return true;
+    }
+
+    [LoggerMessage(EventId = 1304, Level = LogLevel.Error, Message = "Session {SessionId}: forwarding failed.")]
+    private static partial void LogRelayFault(ILogger logger, long sessionId, Exception exception);
+
+    /// <summary>What the relay of one session does with each side's lines: the same inspection as the pipe path.</summary>
+    private sealed class RelayedLines(StratumSessionHandler owner, ProxySession session, int maxLineBytes) : ILineRelayHandler
+    {
+        private readonly Counter.Child _bytesFromClients = owner._metrics.BytesFromClients.WithLabels([session.Listener]);
+        private readonly Counter.Child _bytesToClients = owner._metrics.BytesToClients.WithLabels([session.Listener]);
+        private System.Threading.ITimer? _grace;
+
+        /// <summary>Why the miner's side was closed for its input, when it was.</summary>
+        public string? ClientMalformed { get; private set; }
+
+        public int OnReceived(RelaySide from, ReadOnlyMemory<byte> data, out bool close)
+        {
+            session.Touch(owner._time.GetTimestamp());
+            var remaining = new ReadOnlySequence<byte>(data);
+            LineReadStatus status;
+            if (from == RelaySide.Client)
+            {
+                while ((status = StratumLineReader.TryReadLine(ref remaining, maxLineBytes, out var line)) == LineReadStatus.Line)
+                {
+                    if (owner.OnClientLine(session, line) is { } malformed)
+                    {
+                        ClientMalformed = malformed;
+                        close = true;
+                        return 0;
+                    }
+                }
+            }
+            else
+            {
+                while ((status = StratumLineReader.TryReadLine(ref remaining, maxLineBytes, out var line)) == LineReadStatus.Line)
+                {
+                    owner.OnDestinationLine(session, line);
+                }
+            }
+
+            var complete = data.Length - (int)remaining.Length;
+            close = status == LineReadStatus.TooLong;
+            if (close && from == RelaySide.Client)
+            {
+                ClientMalformed = CloseReasons.LineTooLong;
+            }
+
+            if (complete > 0)
+            {
+                if (from == RelaySide.Client)
+                {
+                    _bytesFromClients.Inc(complete);
+                    session.BytesFromClient += complete;
+                }
+                else
+                {
+                    _bytesToClients.Inc(complete);
+                    session.BytesToClient += complete;
+                }
+            }
+
+            return complete;
+        }
+
+        /// <summary>The miner ended its side: the pool gets a moment to deliver what it has in flight.</summary>
+        public void OnClientEnded()
+        {
+            session.TrySetCloseReason(CloseReasons.ClientClosed);
+            _grace = owner._time.CreateTimer(
+                static state => ((ProxySession)state!).Abort(CloseReasons.ClientClosed), session, HalfCloseGrace, Timeout.InfiniteTimeSpan);
+        }
+
+        public void StopGrace() => _grace?.Dispose();
+    }
+}
