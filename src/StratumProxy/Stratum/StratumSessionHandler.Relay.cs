@@ -11,39 +11,25 @@ namespace StratumProxy.Stratum;
 public sealed partial class StratumSessionHandler
 {
     /// <summary>
-    /// Forwards a plain session on the event loop (<see cref="LineRelay"/>) rather than through the connection's
-    /// pipes, and closes it with the reason the pipe path would give. False, with nothing done, when the connection
-    /// cannot hand its socket over (TLS records, or a transport without the feature).
+    /// Hands a plain session to a <see cref="LineRelay"/> on the event loop rather than forwarding it through the
+    /// connection's pipes. Null, with nothing done, when the connection cannot hand its socket over (TLS records,
+    /// or a transport without the feature).
     /// </summary>
-    private async ValueTask<bool> TryRelayAsync(ProxySession session, ILineRelayFeature? feature, EpollSocket upstream, int maxLineBytes)
+    private (LineRelay Relay, RelayedLines Lines)? TryStartRelay(ProxySession session, ILineRelayFeature? feature, EpollSocket upstream, int maxLineBytes)
     {
         if (feature is null)
         {
-            return false;
+            return null;
         }
 
         var lines = new RelayedLines(this, session, maxLineBytes);
-        if (feature.TryStartRelay(upstream, lines) is not { } relay)
-        {
-            return false;
-        }
+        return feature.TryStartRelay(upstream, lines) is { } relay ? (relay, lines) : null;
+    }
 
-        RelayEnd end;
-        try
-        {
-            end = await relay.Completion;
-        }
-        catch (Exception ex)
-        {
-            LogRelayFault(_logger, session.Id, ex);
-            session.Abort(CloseReasons.Error);
-            return true;
-        }
-        finally
-        {
-            lines.StopGrace();
-        }
-
+    /// <summary>Closes a relayed session with the reason the pipe path would give for the same end.</summary>
+    private void EndRelay(ProxySession session, RelayedLines lines, RelayEnd end)
+    {
+        lines.StopGrace();
         switch (end)
         {
             case RelayEnd.DestinationClosed:
@@ -67,8 +53,14 @@ public sealed partial class StratumSessionHandler
 
                 break;
         }
+    }
 
-        return true;
+    /// <summary>The relay's handler faulted (a bug): the session closes, the process goes on.</summary>
+    private void EndRelay(ProxySession session, RelayedLines lines, Exception fault)
+    {
+        lines.StopGrace();
+        LogRelayFault(_logger, session.Id, fault);
+        session.Abort(CloseReasons.Error);
     }
 
     [LoggerMessage(EventId = 1304, Level = LogLevel.Error, Message = "Session {SessionId}: forwarding failed.")]

@@ -8,6 +8,7 @@ using Stratum.Protocol.Framing;
 using Stratum.Protocol.ProxyProtocol;
 using Stratum.Transport;
 using Stratum.Transport.EventLoop;
+using Stratum.Transport.Relay;
 using StratumProxy.Configuration;
 using StratumProxy.Management;
 using StratumProxy.ProxyProtocol;
@@ -85,8 +86,21 @@ public sealed partial class StratumSessionHandler
                 return;
             }
 
-            if (await TryRelayAsync(session, client.Features.Get<ILineRelayFeature>(), upstream, maxLineBytes))
+            // Awaited here rather than in a method of its own: an idle session keeps one suspended method, not two.
+            if (TryStartRelay(session, client.Features.Get<ILineRelayFeature>(), upstream, maxLineBytes) is var (relay, lines))
             {
+                RelayEnd end;
+                try
+                {
+                    end = await relay.Completion;
+                }
+                catch (Exception ex)
+                {
+                    EndRelay(session, lines, ex);
+                    return;
+                }
+
+                EndRelay(session, lines, end);
                 ReportEarlyClose(session);
                 return;
             }
