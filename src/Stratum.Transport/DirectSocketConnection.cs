@@ -122,14 +122,15 @@ public sealed class DirectSocketConnection : ConnectionContext, IFeatureCollecti
 
     LineRelay? ILineRelayFeature.TryStartRelay(EpollSocket destination, ILineRelayHandler handler)
     {
-        if (_records is not null || !ReferenceEquals(Transport, this) || !_output.IsIdle || !_input.TryDetach(out var buffered, out var ended))
+        // With TLS records, Transport is this connection only once it took the records over from the TLS stream.
+        if (!ReferenceEquals(Transport, this) || !_output.IsIdle || !_input.TryDetach(out var buffered, out var ended))
         {
             return null;
         }
 
         try
         {
-            return LineRelay.Start(_socket, destination, handler, buffered, ended);
+            return LineRelay.Start(_socket, destination, handler, buffered, ended, Volatile.Read(ref _records));
         }
         finally
         {

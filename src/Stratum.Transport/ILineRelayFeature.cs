@@ -11,9 +11,9 @@ public interface ILineRelayFeature
 {
     /// <summary>
     /// Starts relaying between this connection's socket and <paramref name="destination"/> (on the same loop);
-    /// what the connection's reader received and nobody consumed goes first. Null when the connection cannot: its
-    /// bytes are TLS records, a read or a send is in progress, or the pipeline put other pipes in front of its own.
-    /// The pipes are unusable once it started.
+    /// what the connection's reader received and nobody consumed goes first. A connection that took over its TLS
+    /// records relays plaintext through them. Null when the connection cannot: a read or a send is in progress, or
+    /// the pipeline put other pipes in front of its own (a TLS stream). The pipes are unusable once it started.
     /// </summary>
     LineRelay? TryStartRelay(EpollSocket destination, ILineRelayHandler handler);
 }

@@ -141,7 +141,8 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     /// <summary>
     /// Hands over the socket's input: <paramref name="buffered"/> is what was received and not consumed (its array
     /// goes to the caller, who returns it to <see cref="SocketBufferPool"/>), <paramref name="ended"/> whether the
-    /// end of stream came. The reader is completed. False while a read is pending, after an error, or with TLS.
+    /// end of stream came. With TLS records that is plaintext, and OpenSSL may hold more. The reader is completed.
+    /// False while a read is pending or after an error.
     /// </summary>
     internal bool TryDetach(out ArraySegment<byte> buffered, out bool ended)
     {
@@ -149,7 +150,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         {
             buffered = default;
             ended = false;
-            if (_readPending || _completed || _tls is not null || _error is not null)
+            if (_readPending || _completed || _error is not null)
             {
                 return false;
             }

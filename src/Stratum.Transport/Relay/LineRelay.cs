@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
 using Stratum.Transport.EventLoop;
+using Stratum.Transport.Tls;
 
 namespace Stratum.Transport.Relay;
 
@@ -13,7 +14,9 @@ namespace Stratum.Transport.Relay;
 /// </summary>
 /// <remarks>
 /// Events of both sockets arrive on the loop's thread; a socket closed under the relay wakes it on the thread pool,
-/// so the forwarding itself runs under the relay's lock.
+/// so the forwarding itself runs under the relay's lock. A TLS client's records are decrypted into the scratch
+/// array and what goes to it is encrypted from there (<see cref="OpenSslRecordLayer"/>), as the connection's pipes
+/// would do.
 /// </remarks>
 public sealed class LineRelay : IValueTaskSource<RelayEnd>
 {
@@ -24,14 +27,16 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
     private static byte[]? t_scratch;
 
     private readonly ILineRelayHandler _handler;
+    private readonly OpenSslRecordLayer? _clientRecords;
     private readonly Direction _up;
     private readonly Direction _down;
     private ManualResetValueTaskSourceCore<RelayEnd> _completion;
     private bool _done;
 
-    private LineRelay(EpollSocket client, EpollSocket destination, ILineRelayHandler handler)
+    private LineRelay(EpollSocket client, EpollSocket destination, ILineRelayHandler handler, OpenSslRecordLayer? clientRecords)
     {
         _handler = handler;
+        _clientRecords = clientRecords;
         _up = new Direction(this, RelaySide.Client, client, destination);
         _down = new Direction(this, RelaySide.Destination, destination, client);
     }
@@ -44,9 +49,14 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
     /// same loop with nothing else reading or writing them. <paramref name="clientBuffered"/> is what was received
     /// from the client already and not passed on; <paramref name="clientEnded"/> says its end of stream was seen.
     /// </summary>
-    public static LineRelay Start(EpollSocket client, EpollSocket destination, ILineRelayHandler handler, ReadOnlySpan<byte> clientBuffered, bool clientEnded)
+    public static LineRelay Start(EpollSocket client, EpollSocket destination, ILineRelayHandler handler, ReadOnlySpan<byte> clientBuffered, bool clientEnded) =>
+        Start(client, destination, handler, clientBuffered, clientEnded, clientRecords: null);
+
+    /// <summary>As the public overload, for a client whose bytes are TLS records of <paramref name="clientRecords"/>.</summary>
+    internal static LineRelay Start(
+        EpollSocket client, EpollSocket destination, ILineRelayHandler handler, ReadOnlySpan<byte> clientBuffered, bool clientEnded, OpenSslRecordLayer? clientRecords)
     {
-        var relay = new LineRelay(client, destination, handler);
+        var relay = new LineRelay(client, destination, handler, clientRecords);
         if (!clientBuffered.IsEmpty)
         {
             relay._up.Keep(clientBuffered);
@@ -153,13 +163,16 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
             }
             else
             {
-                if (!from.IsReadable && from.TryWaitReadable(direction))
+                var records = direction.Side == RelaySide.Client ? _clientRecords : null;
+                if (!from.IsReadable && records is not { HasBufferedInput: true } && from.TryWaitReadable(direction))
                 {
                     return null;
                 }
 
                 var carried = direction.CopyCarryTo(scratch);
-                var received = from.Receive(scratch.AsSpan(carried), out var receiveError);
+                var received = records is null
+                    ? from.Receive(scratch.AsSpan(carried), out var receiveError)
+                    : records.Decrypt(scratch.AsSpan(carried), from, out receiveError);
                 if (received < 0)
                 {
                     if (receiveError == SocketError.WouldBlock)
@@ -182,7 +195,14 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
             }
 
             var complete = _handler.OnReceived(direction.Side, scratch.AsMemory(0, length), out var close);
-            if (complete > 0)
+            if (complete > 0 && direction.Side == RelaySide.Destination && _clientRecords is { } clientRecords)
+            {
+                if (!SendRecords(direction, clientRecords, scratch, complete))
+                {
+                    return RelayEnd.ClientFailed;
+                }
+            }
+            else if (complete > 0)
             {
                 var sent = to.Send(scratch.AsSpan(0, complete), out var sendError);
                 if (sent < 0)
@@ -211,6 +231,34 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
                 direction.Keep(scratch.AsSpan(complete, length - complete));
             }
         }
+    }
+
+    /// <summary>
+    /// Encrypts the first <paramref name="length"/> bytes of <paramref name="plaintext"/> for the client and sends the
+    /// records; what the socket does not take stays pending. False when the client's connection failed.
+    /// </summary>
+    private static bool SendRecords(Direction direction, OpenSslRecordLayer records, byte[] plaintext, int length)
+    {
+        byte[] encrypted;
+        int size;
+        try
+        {
+            encrypted = records.Encrypt(plaintext, length, out size);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            return false;
+        }
+
+        var sent = direction.To.Send(encrypted.AsSpan(0, size), out var error);
+        if (sent < 0 && error != SocketError.WouldBlock)
+        {
+            SocketBufferPool.Return(encrypted);
+            return false;
+        }
+
+        direction.KeepPending(encrypted, Math.Max(sent, 0), size);
+        return true;
     }
 
     private static RelayEnd FailureOf(RelaySide side) => side == RelaySide.Client ? RelayEnd.ClientFailed : RelayEnd.DestinationFailed;
@@ -312,10 +360,21 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
 
         public void KeepPending(ReadOnlySpan<byte> unsent)
         {
-            _pending = SocketBufferPool.Rent(unsent.Length);
-            unsent.CopyTo(_pending);
-            _pendingStart = 0;
-            _pendingEnd = unsent.Length;
+            var pending = SocketBufferPool.Rent(unsent.Length);
+            unsent.CopyTo(pending);
+            KeepPending(pending, 0, unsent.Length);
+        }
+
+        /// <summary>Keeps <paramref name="array"/> (from <see cref="SocketBufferPool"/>) until its bytes from <paramref name="start"/> to <paramref name="end"/> are sent.</summary>
+        public void KeepPending(byte[] array, int start, int end)
+        {
+            _pending = array;
+            _pendingStart = start;
+            _pendingEnd = end;
+            if (start == end)
+            {
+                ReturnPending();
+            }
         }
 
         public void Sent(int count)

@@ -11,9 +11,10 @@ namespace StratumProxy.Stratum;
 public sealed partial class StratumSessionHandler
 {
     /// <summary>
-    /// Hands a plain session to a <see cref="LineRelay"/> on the event loop rather than forwarding it through the
-    /// connection's pipes. Null, with nothing done, when the connection cannot hand its socket over (TLS records,
-    /// or a transport without the feature).
+    /// Hands the session to a <see cref="LineRelay"/> on the event loop rather than forwarding it through the
+    /// connection's pipes (with TLS, once the connection carries the records itself). Null, with nothing done, when
+    /// the connection cannot hand its socket over (records left on the runtime's TLS stream, or a transport without
+    /// the feature).
     /// </summary>
     private (LineRelay Relay, RelayedLines Lines)? TryStartRelay(ProxySession session, ILineRelayFeature? feature, EpollSocket upstream, int maxLineBytes)
     {

@@ -117,6 +117,38 @@ public sealed class TlsRecordLayerTests
     }
 
     [Fact]
+    public async Task A_miner_that_reads_late_gets_every_record_of_a_pool_that_sent_more_than_the_sockets_hold()
+    {
+        await using var backend = new RecordingBackend();
+        await using var proxy = await ProxyTestHost.StartAsync(TlsStratumTests.TlsListener(backend));
+        await using var miner = await TlsMiner.ConnectAsync(proxy, receiveBufferSize: 64 * 1024);
+        await miner.SubscribeAsync();
+        var connection = await backend.WaitForConnectionAsync();
+
+        // 8 MiB of 2 KiB notifies while the miner reads nothing: the proxy's socket to the miner fills and the
+        // records it could not send wait in the session until the miner reads.
+        const int lines = 4096;
+        var padding = new string('t', 2000);
+        var written = 0;
+        var poolWrite = Task.Run(async () =>
+        {
+            for (var i = 0; i < lines; i++)
+            {
+                await connection.SendAsync($$"""{"id":null,"method":"mining.notify","params":["{{i}}","{{padding}}"]}""");
+                Volatile.Write(ref written, i + 1);
+            }
+        });
+        await Infrastructure.Eventually.WaitUntilAsync(() => Volatile.Read(ref written) >= lines / 2 || poolWrite.IsCompleted, Deadline, "the pool wrote half");
+
+        for (var i = 0; i < lines; i++)
+        {
+            Assert.Equal($$"""{"id":null,"method":"mining.notify","params":["{{i}}","{{padding}}"]}""", await miner.ReadLineAsync());
+        }
+
+        await poolWrite.WaitAsync(Deadline);
+    }
+
+    [Fact]
     public async Task A_record_that_does_not_decrypt_closes_only_that_session()
     {
         await using var backend = new RecordingBackend();
@@ -311,9 +343,16 @@ public sealed class TlsRecordLayerTests
 
         public CancellationToken Timeout => _timeout.Token;
 
-        public static async Task<TlsMiner> ConnectAsync(ProxyTestHost proxy, SslProtocols protocols = SslProtocols.None, bool holdFinished = false, string? proxyHeader = null)
+        public static async Task<TlsMiner> ConnectAsync(
+            ProxyTestHost proxy, SslProtocols protocols = SslProtocols.None, bool holdFinished = false, string? proxyHeader = null, int? receiveBufferSize = null)
         {
             var miner = new TlsMiner();
+            if (receiveBufferSize is { } size)
+            {
+                // Set before the connect, so the window stays small.
+                miner.Tcp.ReceiveBufferSize = size;
+            }
+
             await miner.Tcp.ConnectAsync(proxy.Listener("main"), miner.Timeout);
             Stream transport = miner.Tcp.GetStream();
             if (proxyHeader is not null)
