@@ -37,6 +37,9 @@ public sealed class EpollSocket : IDisposable
     private ReadinessSource? _writeSource;
     private int _disposed;
 
+    // The descriptor while a relay holds it open (PinDescriptor), else -1.
+    private int _heldDescriptor = -1;
+
     // Set by a hang-up or error event: the edge that announced the end was taken already, so receives go on
     // until they see it (end of stream or error) rather than wait for an event that will not come.
     private volatile bool _peerClosed;
@@ -275,14 +278,31 @@ public sealed class EpollSocket : IDisposable
         {
             var seen = Volatile.Read(ref receive ? ref _readEvents : ref _writeEvents);
             nint done;
-            try
+            int errno;
+            var held = _heldDescriptor;
+            if (held >= 0)
             {
-                done = receive ? LibC.Receive(_handle, data, length, 0) : LibC.Send(_handle, data, length, LibC.MSG_NOSIGNAL);
+                if (IsDisposed)
+                {
+                    error = SocketError.OperationAborted;
+                    return -1;
+                }
+
+                done = receive ? LibC.Receive(held, data, length, 0, out errno) : LibC.Send(held, data, length, LibC.MSG_NOSIGNAL, out errno);
             }
-            catch (ObjectDisposedException)
+            else
             {
-                error = SocketError.OperationAborted;
-                return -1;
+                try
+                {
+                    done = receive ? LibC.Receive(_handle, data, length, 0) : LibC.Send(_handle, data, length, LibC.MSG_NOSIGNAL);
+                }
+                catch (ObjectDisposedException)
+                {
+                    error = SocketError.OperationAborted;
+                    return -1;
+                }
+
+                errno = done < 0 ? Marshal.GetLastPInvokeError() : 0;
             }
 
             if (done >= 0)
@@ -298,7 +318,7 @@ public sealed class EpollSocket : IDisposable
                 return (int)done;
             }
 
-            error = Errno.ToSocketError(Marshal.GetLastPInvokeError());
+            error = Errno.ToSocketError(errno);
             if (error == SocketError.Interrupted)
             {
                 continue;
@@ -310,6 +330,36 @@ public sealed class EpollSocket : IDisposable
             }
 
             return -1;
+        }
+    }
+
+    /// <summary>
+    /// Keeps the descriptor open until <see cref="ReleaseDescriptor"/>, even across <see cref="Dispose"/> (the close
+    /// then happens at the release), so receives and sends skip the handle's reference counting. For one owner that
+    /// makes every receive and send of the socket and releases it when done; false when the socket is closed.
+    /// </summary>
+    internal bool HoldDescriptor()
+    {
+        var added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+
+        _heldDescriptor = (int)_handle.DangerousGetHandle();
+        return true;
+    }
+
+    internal void ReleaseDescriptor()
+    {
+        if (_heldDescriptor >= 0)
+        {
+            _heldDescriptor = -1;
+            _handle.DangerousRelease();
         }
     }
 

@@ -68,6 +68,40 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "syscall", SetLastError = true)]
     private static partial nint Syscall(nint number, SafeHandle fd, byte* buffer, nint length, nint flags, nint address, nint addressLength);
 
+    // On a descriptor its caller holds open (a reference on its handle for as long as it calls): no reference
+    // counting per call, no switch of the thread's GC mode (a non-blocking receive or send returns at once), and
+    // errno read only when the call failed, right after it, with no managed code in between that could change it.
+
+    public static nint Receive(int fd, byte* buffer, nint length, int flags, out int errno) =>
+        Checked(s_directSyscalls ? HeldSyscall(SYS_recvfrom, fd, buffer, length, flags, 0, 0) : HeldReceive(fd, buffer, length, flags), out errno);
+
+    public static nint Send(int fd, byte* buffer, nint length, int flags, out int errno) =>
+        Checked(s_directSyscalls ? HeldSyscall(SYS_sendto, fd, buffer, length, flags, 0, 0) : HeldSend(fd, buffer, length, flags), out errno);
+
+    private static nint Checked(nint result, out int errno)
+    {
+        errno = result < 0 ? Marshal.GetLastSystemError() : 0;
+        return result;
+    }
+
+    [LibraryImport(Library, EntryPoint = "syscall")]
+    [SuppressGCTransition]
+    private static partial nint HeldSyscall(nint number, nint fd, byte* buffer, nint length, nint flags, nint address, nint addressLength);
+
+    [LibraryImport(Library, EntryPoint = "recv")]
+    [SuppressGCTransition]
+    private static partial nint HeldReceive(int fd, byte* buffer, nint length, int flags);
+
+    [LibraryImport(Library, EntryPoint = "send")]
+    [SuppressGCTransition]
+    private static partial nint HeldSend(int fd, byte* buffer, nint length, int flags);
+
+    [LibraryImport(Library, EntryPoint = "recv", SetLastError = true)]
+    private static partial nint LibcReceive(int fd, byte* buffer, nint length, int flags);
+
+    [LibraryImport(Library, EntryPoint = "send", SetLastError = true)]
+    private static partial nint LibcSend(int fd, byte* buffer, nint length, int flags);
+
     [LibraryImport(Library, EntryPoint = "recv", SetLastError = true)]
     private static partial nint LibcReceive(SafeHandle fd, byte* buffer, nint length, int flags);
 

@@ -32,6 +32,8 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
     private readonly Direction _down;
     private ManualResetValueTaskSourceCore<RelayEnd> _completion;
     private bool _done;
+    private bool _holdsClient;
+    private bool _holdsDestination;
 
     private LineRelay(EpollSocket client, EpollSocket destination, ILineRelayHandler handler, OpenSslRecordLayer? clientRecords)
     {
@@ -64,6 +66,8 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
         }
 
         relay._up.Ended = clientEnded;
+        relay._holdsClient = client.HoldDescriptor();
+        relay._holdsDestination = destination.HoldDescriptor();
         relay.Run(relay._up);
         relay.Run(relay._down);
         return relay;
@@ -107,6 +111,17 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
         _done = true;
         _up.Release();
         _down.Release();
+
+        // A socket closed under the relay is only closed for real here, so its descriptor was never reused meanwhile.
+        if (_holdsClient)
+        {
+            _up.From.ReleaseDescriptor();
+        }
+
+        if (_holdsDestination)
+        {
+            _down.From.ReleaseDescriptor();
+        }
     }
 
     /// <summary>Moves one direction on until it has to wait for an event; the end of the relay, if it ended.</summary>
