@@ -19,14 +19,9 @@ public sealed class LineRelayTests
     [Fact]
     public async Task A_miner_that_stops_reading_holds_the_pool_back_and_then_gets_every_line_in_order()
     {
-        using var pool = new TcpListener(IPAddress.Loopback, 0);
-        pool.Start();
-        await using var proxy = await ProxyTestHost.StartAsync(ProxyTestHost.SingleListener((IPEndPoint)pool.LocalEndpoint));
-
         // A small receive window on the miner keeps the kernel's own buffering well below what the pool sends.
-        using var miner = new TcpClient(AddressFamily.InterNetwork) { ReceiveBufferSize = 64 * 1024 };
-        await miner.ConnectAsync(proxy.Listener("main"));
-        using var poolSide = await pool.AcceptTcpClientAsync().WaitAsync(Deadline);
+        await using var session = await RawPoolSession.StartAsync(minerReceiveBuffer: 64 * 1024);
+        var (proxy, miner, poolSide) = (session.Proxy, session.Miner, session.PoolSide);
 
         // 32 MiB of 2 KiB notifies: more than every socket buffer on the way holds together, so the pool can only
         // finish writing if the proxy buffers without bound, or once the miner reads.
@@ -53,8 +48,8 @@ public sealed class LineRelayTests
         }
 
         await poolWrite.WaitAsync(Deadline);
-        var session = await proxy.SingleSessionAsync();
-        Assert.Equal((lines - 1).ToString(System.Globalization.CultureInfo.InvariantCulture), session["jobId"]!.GetValue<string>());
+        var status = await proxy.SingleSessionAsync();
+        Assert.Equal((lines - 1).ToString(System.Globalization.CultureInfo.InvariantCulture), status["jobId"]!.GetValue<string>());
     }
 
     [Fact]
@@ -90,12 +85,8 @@ public sealed class LineRelayTests
     [Fact]
     public async Task A_miner_that_ends_its_side_still_gets_the_pools_answer_and_then_the_end()
     {
-        using var pool = new TcpListener(IPAddress.Loopback, 0);
-        pool.Start();
-        await using var proxy = await ProxyTestHost.StartAsync(ProxyTestHost.SingleListener((IPEndPoint)pool.LocalEndpoint));
-        using var miner = new TcpClient(AddressFamily.InterNetwork);
-        await miner.ConnectAsync(proxy.Listener("main"));
-        using var poolSide = await pool.AcceptTcpClientAsync().WaitAsync(Deadline);
+        await using var session = await RawPoolSession.StartAsync();
+        var (proxy, miner, poolSide) = (session.Proxy, session.Miner, session.PoolSide);
         using var timeout = new CancellationTokenSource(Deadline);
 
         var minerStream = miner.GetStream();
@@ -119,12 +110,8 @@ public sealed class LineRelayTests
     [Fact]
     public async Task A_pool_that_closes_delivers_its_whole_lines_drops_its_cut_one_and_closes_the_miner()
     {
-        using var pool = new TcpListener(IPAddress.Loopback, 0);
-        pool.Start();
-        await using var proxy = await ProxyTestHost.StartAsync(ProxyTestHost.SingleListener((IPEndPoint)pool.LocalEndpoint));
-        using var miner = new TcpClient(AddressFamily.InterNetwork);
-        await miner.ConnectAsync(proxy.Listener("main"));
-        using var poolSide = await pool.AcceptTcpClientAsync().WaitAsync(Deadline);
+        await using var session = await RawPoolSession.StartAsync();
+        var (proxy, miner, poolSide) = (session.Proxy, session.Miner, session.PoolSide);
         using var timeout = new CancellationTokenSource(Deadline);
 
         const string difficulty = """{"id":null,"method":"mining.set_difficulty","params":[8]}""";
@@ -166,6 +153,41 @@ public sealed class LineRelayTests
         var session = await proxy.SingleSessionAsync();
         Assert.Equal("bc1qworker.rig1", session["worker"]!.GetValue<string>());
         Assert.Equal(1, session["sharesAccepted"]!.GetValue<long>());
+    }
+
+    /// <summary>A proxy in front of a pool on a raw socket, one miner connected and the pool's side of it accepted.</summary>
+    private sealed class RawPoolSession(TcpListener pool, ProxyTestHost proxy, TcpClient miner, TcpClient poolSide) : IAsyncDisposable
+    {
+        public ProxyTestHost Proxy => proxy;
+
+        public TcpClient Miner => miner;
+
+        public TcpClient PoolSide => poolSide;
+
+        public static async Task<RawPoolSession> StartAsync(int? minerReceiveBuffer = null)
+        {
+            var pool = new TcpListener(IPAddress.Loopback, 0);
+            pool.Start();
+            var proxy = await ProxyTestHost.StartAsync(ProxyTestHost.SingleListener((IPEndPoint)pool.LocalEndpoint));
+            var miner = new TcpClient(AddressFamily.InterNetwork);
+            if (minerReceiveBuffer is { } size)
+            {
+                // Set before the connect, so the window stays small.
+                miner.ReceiveBufferSize = size;
+            }
+
+            await miner.ConnectAsync(proxy.Listener("main"));
+            var poolSide = await pool.AcceptTcpClientAsync().WaitAsync(Deadline);
+            return new RawPoolSession(pool, proxy, miner, poolSide);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            miner.Dispose();
+            poolSide.Dispose();
+            await proxy.DisposeAsync();
+            pool.Dispose();
+        }
     }
 
     private static async Task WaitForClosedAsync(ProxyTestHost proxy, string reason)
