@@ -75,7 +75,8 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
 
     private void Run(Direction direction)
     {
-        RelayEnd end;
+        RelayEnd end = default;
+        Exception? fault = null;
         lock (this)
         {
             if (_done)
@@ -95,15 +96,21 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
             catch (Exception ex)
             {
                 // A fault of the handler ends this session only; its owner sees it where it awaits the relay.
-                Finish();
-                _completion.SetException(ex);
-                return;
+                fault = ex;
             }
 
             Finish();
         }
 
-        _completion.SetResult(end);
+        // Outside the lock: the owner's continuation runs here and closes the sockets.
+        if (fault is not null)
+        {
+            _completion.SetException(fault);
+        }
+        else
+        {
+            _completion.SetResult(end);
+        }
     }
 
     private void Finish()

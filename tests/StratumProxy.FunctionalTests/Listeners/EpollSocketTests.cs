@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Stratum.Transport.EventLoop;
+using Stratum.Transport.Relay;
 using StratumProxy.FunctionalTests.Infrastructure;
 
 namespace StratumProxy.FunctionalTests.Listeners;
@@ -189,6 +190,61 @@ public sealed class EpollSocketTests : IDisposable
         foreach (var (socket, _) in pairs)
         {
             Assert.Equal("n\n", await ReceiveTextAsync(socket, 2));
+        }
+    }
+
+    [Fact]
+    public async Task A_relay_passes_whole_lines_both_ways_and_a_fault_of_its_handler_ends_only_that_relay()
+    {
+        var (client, miner) = await ConnectPairAsync(IPAddress.Loopback);
+        var (destination, pool) = await ConnectPairAsync(IPAddress.Loopback);
+        destination.MoveToLoopOf(client);
+        var relay = LineRelay.Start(client, destination, new WholeLines(), "{\"id\":1}\n{\"id\""u8, clientEnded: false);
+
+        // The bytes received before the start go first; the cut line goes once its end arrives.
+        Assert.Equal("{\"id\":1}\n", await ReceiveTextAsync(pool, 9));
+        await miner.SendAsync(":2}\n"u8.ToArray());
+        Assert.Equal("{\"id\":2}\n", await ReceiveTextAsync(pool, 9));
+        await pool.SendAsync("{\"id\":1,\"result\":true}\n"u8.ToArray());
+        Assert.Equal("{\"id\":1,\"result\":true}\n", await ReceiveTextAsync(miner, 23));
+
+        // A handler that throws: the relay ends with its exception, the loop goes on serving the first relay.
+        var (faultyClient, faultyMiner) = await ConnectPairAsync(IPAddress.Loopback);
+        var (faultyDestination, _) = await ConnectPairAsync(IPAddress.Loopback);
+        faultyDestination.MoveToLoopOf(faultyClient);
+        var faulty = LineRelay.Start(faultyClient, faultyDestination, new Throwing(), default, clientEnded: false);
+        await faultyMiner.SendAsync("{}\n"u8.ToArray());
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await faulty.Completion.AsTask().WaitAsync(Deadline));
+
+        await miner.SendAsync("{\"id\":3}\n"u8.ToArray());
+        Assert.Equal("{\"id\":3}\n", await ReceiveTextAsync(pool, 9));
+
+        // Closed under the relay: it ends, and then the descriptor is closed for real (the peer sees the end).
+        client.Dispose();
+        Assert.Equal(RelayEnd.ClientFailed, await relay.Completion.AsTask().WaitAsync(Deadline));
+        Assert.Equal(0, await miner.ReceiveAsync(new byte[16]).WaitAsync(Deadline));
+    }
+
+    /// <summary>Passes on everything up to the last line end.</summary>
+    private sealed class WholeLines : ILineRelayHandler
+    {
+        public int OnReceived(RelaySide from, ReadOnlyMemory<byte> data, out bool close)
+        {
+            close = false;
+            return data.Span.LastIndexOf((byte)'\n') + 1;
+        }
+
+        public void OnClientEnded()
+        {
+        }
+    }
+
+    private sealed class Throwing : ILineRelayHandler
+    {
+        public int OnReceived(RelaySide from, ReadOnlyMemory<byte> data, out bool close) => throw new InvalidOperationException("a bug");
+
+        public void OnClientEnded()
+        {
         }
     }
 
