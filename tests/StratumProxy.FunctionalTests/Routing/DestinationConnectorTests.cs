@@ -164,10 +164,13 @@ public sealed class DestinationConnectorTests
 
         var error = await Assert.ThrowsAsync<NoDestinationException>(async () => await harness.Connector.ConnectAsync(cluster, RoutingKey.None, CancellationToken.None));
 
-        // Each got a third of the budget; the whole connect never ran past it (plus scheduling slack).
+        // Each got a third of the budget; the whole connect never ran past it (plus scheduling slack). On a busy
+        // machine the first two can overrun their shares by enough that what is left is below the shortest timeout
+        // the pipeline runs: the third is then not tried, which is the budget holding, not a failure.
         Assert.InRange(stopwatch.Elapsed, TimeSpan.FromMilliseconds(1300), TimeSpan.FromSeconds(5));
         Assert.Contains(error.Reason, new[] { NoDestinationReason.Timeout, NoDestinationReason.AllFailed });
-        Assert.Equal(3, cluster.Model.Destinations.Count(d => d.ConnectFailures == 1));
+        Assert.InRange(error.Attempts, 2, 3);
+        Assert.Equal(error.Attempts, cluster.Model.Destinations.Count(d => d.ConnectFailures == 1));
     }
 
     [Fact]
