@@ -37,7 +37,7 @@ public sealed class EpollSocket : IDisposable
     private ReadinessSource? _writeSource;
     private int _disposed;
 
-    // The descriptor while a relay holds it open (PinDescriptor), else -1.
+    // The descriptor while its owner holds it open (HoldDescriptor), else -1.
     private int _heldDescriptor = -1;
 
     // Set by a hang-up or error event: the edge that announced the end was taken already, so receives go on

@@ -97,12 +97,6 @@ internal static unsafe partial class LibC
     private static partial nint HeldSend(int fd, byte* buffer, nint length, int flags);
 
     [LibraryImport(Library, EntryPoint = "recv", SetLastError = true)]
-    private static partial nint LibcReceive(int fd, byte* buffer, nint length, int flags);
-
-    [LibraryImport(Library, EntryPoint = "send", SetLastError = true)]
-    private static partial nint LibcSend(int fd, byte* buffer, nint length, int flags);
-
-    [LibraryImport(Library, EntryPoint = "recv", SetLastError = true)]
     private static partial nint LibcReceive(SafeHandle fd, byte* buffer, nint length, int flags);
 
     [LibraryImport(Library, EntryPoint = "send", SetLastError = true)]
