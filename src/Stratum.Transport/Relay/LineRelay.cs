@@ -150,7 +150,7 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
                 {
                     if (sendError != SocketError.WouldBlock)
                     {
-                        return FailureOf(to == _up.From ? RelaySide.Client : RelaySide.Destination);
+                        return TargetFailed(direction);
                     }
 
                     continue;
@@ -202,7 +202,7 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
                         continue;
                     }
 
-                    return FailureOf(direction.Side);
+                    return SourceFailed(direction);
                 }
 
                 // At the end of stream the complete lines went on already; an unterminated one is dropped.
@@ -221,7 +221,7 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
             {
                 if (!SendRecords(direction, clientRecords, scratch, complete))
                 {
-                    return RelayEnd.ClientFailed;
+                    return TargetFailed(direction);
                 }
             }
             else if (complete > 0)
@@ -231,7 +231,7 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
                 {
                     if (sendError != SocketError.WouldBlock)
                     {
-                        return FailureOf(direction.Side == RelaySide.Client ? RelaySide.Destination : RelaySide.Client);
+                        return TargetFailed(direction);
                     }
 
                     sent = 0;
@@ -283,7 +283,13 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
         return true;
     }
 
-    private static RelayEnd FailureOf(RelaySide side) => side == RelaySide.Client ? RelayEnd.ClientFailed : RelayEnd.DestinationFailed;
+    /// <summary>The end when the socket <paramref name="direction"/> receives from failed.</summary>
+    private static RelayEnd SourceFailed(Direction direction) =>
+        direction.Side == RelaySide.Client ? RelayEnd.ClientFailed : RelayEnd.DestinationFailed;
+
+    /// <summary>The end when the socket <paramref name="direction"/> sends to failed.</summary>
+    private static RelayEnd TargetFailed(Direction direction) =>
+        direction.Side == RelaySide.Client ? RelayEnd.DestinationFailed : RelayEnd.ClientFailed;
 
     /// <summary>The loop thread's array for one receive: everything in it is passed on or copied out before the next.</summary>
     private static byte[] Scratch(int length)
