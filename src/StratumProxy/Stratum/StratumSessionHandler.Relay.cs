@@ -80,43 +80,36 @@ public sealed partial class StratumSessionHandler
         public int OnReceived(RelaySide from, ReadOnlyMemory<byte> data, out bool close)
         {
             session.Touch(owner._time.GetTimestamp());
-            var remaining = new ReadOnlySequence<byte>(data);
-            LineReadStatus status;
+            var buffer = new ReadOnlySequence<byte>(data);
+            int complete;
             if (from == RelaySide.Client)
             {
-                while ((status = StratumLineReader.TryReadLine(ref remaining, maxLineBytes, out var line)) == LineReadStatus.Line)
+                var status = owner.ReadClientLines(session, buffer, maxLineBytes, out var lines, out var malformed);
+                if (malformed is not null)
                 {
-                    if (owner.OnClientLine(session, line) is { } malformed)
-                    {
-                        ClientMalformed = malformed;
-                        close = true;
-                        return 0;
-                    }
+                    ClientMalformed = malformed;
+                    close = true;
+                    return 0;
                 }
-            }
-            else
-            {
-                while ((status = StratumLineReader.TryReadLine(ref remaining, maxLineBytes, out var line)) == LineReadStatus.Line)
+
+                complete = (int)lines.Length;
+                close = status == LineReadStatus.TooLong;
+                if (close)
                 {
-                    owner.OnDestinationLine(session, line);
+                    ClientMalformed = CloseReasons.LineTooLong;
                 }
-            }
 
-            var complete = data.Length - (int)remaining.Length;
-            close = status == LineReadStatus.TooLong;
-            if (close && from == RelaySide.Client)
-            {
-                ClientMalformed = CloseReasons.LineTooLong;
-            }
-
-            if (complete > 0)
-            {
-                if (from == RelaySide.Client)
+                if (complete > 0)
                 {
                     _bytesFromClients.Inc(complete);
                     session.BytesFromClient += complete;
                 }
-                else
+            }
+            else
+            {
+                close = owner.ReadPoolLines(session, ref buffer, maxLineBytes) == LineReadStatus.TooLong;
+                complete = data.Length - (int)buffer.Length;
+                if (complete > 0)
                 {
                     _bytesToClients.Inc(complete);
                     session.BytesToClient += complete;

@@ -485,6 +485,21 @@ public sealed partial class StratumSessionHandler
     }
 
     /// <summary>
+    /// Frames and inspects the complete pool lines at the start of <paramref name="remaining"/>, which is left at the
+    /// first byte not framed. The pool's lines are passed on whatever they hold.
+    /// </summary>
+    private LineReadStatus ReadPoolLines(ProxySession session, ref ReadOnlySequence<byte> remaining, int maxLineBytes)
+    {
+        LineReadStatus status;
+        while ((status = StratumLineReader.TryReadLine(ref remaining, maxLineBytes, out var line)) == LineReadStatus.Line)
+        {
+            OnDestinationLine(session, line);
+        }
+
+        return status;
+    }
+
+    /// <summary>
     /// Pool to miner, without a pipe of its own: the socket's event says data is there (an idle session holds no
     /// buffer), then the bytes are received straight into the miner's output pipe, framed and inspected there, and
     /// only whole lines are committed. A line cut by the receive is kept aside until its end arrives. The pool's
@@ -534,12 +549,7 @@ public sealed partial class StratumSessionHandler
 
                 var data = memory[..(carried + received)];
                 var remaining = new ReadOnlySequence<byte>(data);
-                LineReadStatus status;
-                while ((status = StratumLineReader.TryReadLine(ref remaining, maxLineBytes, out var line)) == LineReadStatus.Line)
-                {
-                    OnDestinationLine(session, line);
-                }
-
+                var status = ReadPoolLines(session, ref remaining, maxLineBytes);
                 var length = data.Length - (int)remaining.Length;
                 if (status == LineReadStatus.NeedMoreData && !remaining.IsEmpty)
                 {
