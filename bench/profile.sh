@@ -10,6 +10,8 @@
 #   bench/profile.sh --mode split [--seconds 15]
 #     user and system time per round trip and their ratio; the ratio changes little when the host is faster or
 #     slower, so it compares builds that differ in user-space work better than CPU per round trip does
+#   --target nginx|haproxy (perf and split modes): the same for nginx stream or HAProxy tcp instead of our proxy,
+#     to put the kernel's and user space's share per round trip side by side
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,6 +22,7 @@ SECONDS_TO_RUN=8
 CONNS=""
 PORT_BASE=17500
 MODE=submit
+TARGET=ours
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --inline) INLINE="$2"; shift 2 ;;
@@ -27,7 +30,8 @@ while [[ $# -gt 0 ]]; do
         --seconds) SECONDS_TO_RUN="$2"; shift 2 ;;
         --conns) CONNS="$2"; shift 2 ;;
         --port-base) PORT_BASE="$2"; shift 2 ;;
-        *) echo "usage: bench/profile.sh [--inline 0|1] [--seconds N] [--conns N] [--port-base N]" >&2; exit 2 ;;
+        --target) TARGET="$2"; shift 2 ;;
+        *) echo "usage: bench/profile.sh [--mode submit|idle|perf|split] [--target ours|nginx|haproxy] [--inline 0|1] [--seconds N] [--conns N] [--port-base N]" >&2; exit 2 ;;
     esac
 done
 case $MODE in
@@ -36,13 +40,20 @@ case $MODE in
     split) CONNS="${CONNS:-50}"; TOOL=awk ;;
     *) CONNS="${CONNS:-50}"; TOOL=dotnet-counters ;;
 esac
+case $TARGET in
+    ours) ;;
+    nginx|haproxy)
+        [[ $MODE == perf || $MODE == split ]] || { echo "--target $TARGET goes with --mode perf or split" >&2; exit 2; }
+        command -v "$TARGET" > /dev/null || { echo "$TARGET not installed (bench/run.sh installs it)" >&2; exit 1; } ;;
+    *) echo "unknown target $TARGET: ours, nginx or haproxy" >&2; exit 2 ;;
+esac
 TOOL_PATH="$(command -v "$TOOL" || echo "$HOME/.dotnet/tools/$TOOL")"
 [[ -x "$TOOL_PATH" ]] || { echo "$TOOL not found: dotnet tool install -g $TOOL" >&2; exit 1; }
 COUNTERS="$TOOL_PATH"
 ulimit -n "$(ulimit -Hn)"
 [[ -x "$BUILD/loadgen" ]] || { echo "run bench/run.sh once first (builds bench/build/)" >&2; exit 1; }
 DLL="$ROOT/src/StratumProxy/bin/Release/net10.0/StratumProxy.dll"
-[[ -f "$DLL" ]] || { echo "build the proxy first: dotnet build -c Release src/StratumProxy" >&2; exit 1; }
+[[ $TARGET != ours || -f "$DLL" ]] || { echo "build the proxy first: dotnet build -c Release src/StratumProxy" >&2; exit 1; }
 
 OUT="$HERE/out/profile-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$OUT"
@@ -66,16 +77,57 @@ wait_port() { local d=$((SECONDS + $2)); while (( SECONDS < d )); do (exec 3<>"/
 
 "$BUILD/backend" --port "$BACKEND_PORT" --control-port "$CONTROL_PORT" > "$OUT/backend.out" 2>&1 & PIDS+=($!)
 wait_port "$BACKEND_PORT" 10
-env_args=()
-[[ $INLINE == 1 ]] && env_args=(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1)
-# The runtime settings the shipped unit sets, as bench/run.sh does.
-for shipped in $(sed -n 's/^Environment=\(DOTNET_GC[A-Za-z0-9_]*=.*\)$/\1/p' "$ROOT/samples/systemd/stratum-proxy.service"); do
-    env_args+=("$shipped")
-done
-[[ $MODE == perf ]] && env_args+=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
-(cd "$ROOT" && exec env "${env_args[@]}" dotnet "$DLL" --config "$OUT/ours.json") > "$OUT/proxy.out" 2>&1 &
-PROXY=$!; PIDS+=("$PROXY")
-wait_port "$PLAIN_PORT" 60 || { echo "proxy did not start, see $OUT/proxy.out" >&2; exit 1; }
+case $TARGET in
+    ours)
+        env_args=()
+        [[ $INLINE == 1 ]] && env_args=(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1)
+        # The runtime settings the shipped unit sets, as bench/run.sh does.
+        for shipped in $(sed -n 's/^Environment=\(DOTNET_GC[A-Za-z0-9_]*=.*\)$/\1/p' "$ROOT/samples/systemd/stratum-proxy.service"); do
+            env_args+=("$shipped")
+        done
+        [[ $MODE == perf ]] && env_args+=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
+        (cd "$ROOT" && exec env "${env_args[@]}" dotnet "$DLL" --config "$OUT/ours.json") > "$OUT/proxy.out" 2>&1 &
+        PROXY=$!; PIDS+=("$PROXY"); MEASURED=$PROXY ;;
+    nginx)
+        # bench/run.sh's plain server, with two workers as there.
+        cat > "$OUT/nginx.conf" <<EOF
+load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+worker_processes 2;
+pid $OUT/nginx.pid;
+error_log $OUT/nginx-error.log warn;
+events { worker_connections 4096; }
+stream {
+    upstream backend { least_conn; server 127.0.0.1:$BACKEND_PORT; }
+    server { listen 127.0.0.1:$PLAIN_PORT; proxy_pass backend; proxy_timeout 10m; }
+}
+EOF
+        nginx -p "$OUT" -c "$OUT/nginx.conf" -g 'daemon off;' > "$OUT/proxy.out" 2>&1 &
+        PROXY=$!; PIDS+=("$PROXY") ;;
+    haproxy)
+        cat > "$OUT/haproxy.cfg" <<EOF
+global
+    nbthread 2
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 10m
+    timeout server 10m
+frontend stratum
+    bind 127.0.0.1:$PLAIN_PORT
+    default_backend pool
+backend pool
+    balance leastconn
+    server backend 127.0.0.1:$BACKEND_PORT
+EOF
+        haproxy -db -f "$OUT/haproxy.cfg" > "$OUT/proxy.out" 2>&1 &
+        PROXY=$!; PIDS+=("$PROXY"); MEASURED=$PROXY ;;
+esac
+wait_port "$PLAIN_PORT" 60 || { echo "$TARGET did not start, see $OUT/proxy.out" >&2; exit 1; }
+if [[ $TARGET == nginx ]]; then
+    # The master and its workers, as bench/run.sh counts them.
+    for _ in $(seq 1 50); do [[ $(pgrep -P "$PROXY" | wc -l) -ge 2 ]] && break; sleep 0.1; done
+    MEASURED=$(printf '%s\n' "$PROXY" $(pgrep -P "$PROXY") | paste -sd,)
+fi
 if [[ $MODE == idle ]]; then
     base=$(awk '/^VmRSS:/ {print $2}' "/proc/$PROXY/status")
     "$BUILD/loadgen" idle --port "$PLAIN_PORT" --conns "$CONNS" --hold 120 --timeout 200 > "$OUT/loadgen.out" 2>&1 &
@@ -105,10 +157,11 @@ for i in 1 2 3 4 5; do "$BUILD/loadgen" submit --port "$PLAIN_PORT" --conns "$CO
 
 if [[ $MODE == split ]]; then
     # /proc/PID/stat fields 14 and 15: user and system time of all threads, in clock ticks.
-    read -r user0 system0 < <(awk '{print $14, $15}' "/proc/$PROXY/stat")
+    cpu_ticks() { local pid; for pid in ${MEASURED//,/ }; do cat "/proc/$pid/stat"; done | awk '{u += $14; s += $15} END {print u, s}'; }
+    read -r user0 system0 < <(cpu_ticks)
     timeout $((SECONDS_TO_RUN + 20)) "$BUILD/loadgen" submit --port "$PLAIN_PORT" --conns "$CONNS" --warmup 0 \
         --duration "$SECONDS_TO_RUN" --timeout $((SECONDS_TO_RUN + 15)) > "$OUT/loadgen.out"
-    read -r user1 system1 < <(awk '{print $14, $15}' "/proc/$PROXY/stat")
+    read -r user1 system1 < <(cpu_ticks)
     cat "$OUT/loadgen.out"
     REQUESTS=$(grep -o 'requests=[0-9]*' "$OUT/loadgen.out" | cut -d= -f2)
     awk -v u=$((user1 - user0)) -v s=$((system1 - system0)) -v r="$REQUESTS" -v hz="$(getconf CLK_TCK)" \
@@ -118,10 +171,10 @@ fi
 
 if [[ $MODE == perf ]]; then
     timeout $((SECONDS_TO_RUN + 20)) "$BUILD/loadgen" submit --port "$PLAIN_PORT" --conns "$CONNS" --warmup 0 \
-        --duration "$((SECONDS_TO_RUN + 2))" --pids "$PROXY" --timeout $((SECONDS_TO_RUN + 15)) > "$OUT/loadgen.out" &
+        --duration "$((SECONDS_TO_RUN + 2))" --pids "$MEASURED" --timeout $((SECONDS_TO_RUN + 15)) > "$OUT/loadgen.out" &
     LG=$!; PIDS+=("$LG")
     sleep 1
-    perf record -F 999 -g -p "$PROXY" -o "$OUT/submit.perf" -- sleep "$SECONDS_TO_RUN" > "$OUT/perf.log" 2>&1
+    perf record -F 999 -g -p "$MEASURED" -o "$OUT/submit.perf" -- sleep "$SECONDS_TO_RUN" > "$OUT/perf.log" 2>&1
     wait "$LG" || true
     cat "$OUT/loadgen.out"
     perf report -i "$OUT/submit.perf" --no-children --sort dso,sym -g none --percent-limit 0.7 2>/dev/null \
