@@ -21,7 +21,7 @@ public class ShareAccountingBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var metrics = new ProxyMetrics(Metrics.WithCustomRegistry(Metrics.NewCustomRegistry()));
+        var metrics = new ProxyMetrics(Metrics.NewCustomRegistry());
         var config = new ProxyConfigState(new ProxyOptions { Metrics = new MetricsOptions { PerWorker = true } });
         _shares = new ShareAccounting(metrics, config, [], new HashrateEstimator(TimeProvider.System));
         _session = new ProxySession("main", "pool", new DefaultConnectionContext(), new IPEndPoint(IPAddress.Loopback, 40000), DateTimeOffset.UtcNow, 0)

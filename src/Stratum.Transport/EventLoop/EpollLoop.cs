@@ -21,6 +21,7 @@ internal sealed unsafe class EpollLoop
     private static readonly int s_dataOffset = s_packed ? 4 : 8;
 
     private readonly int _epoll;
+    private readonly int _number;
     private readonly Lock _gate = new();
     private EpollSocket?[] _sockets = new EpollSocket?[256];
     private uint[] _generations = new uint[256];
@@ -36,6 +37,7 @@ internal sealed unsafe class EpollLoop
             throw new SocketException((int)Errno.ToSocketError(Marshal.GetLastPInvokeError()));
         }
 
+        _number = number;
         var thread = new Thread(Run) { IsBackground = true, Name = "Socket loop " + number };
         thread.UnsafeStart();
     }
@@ -110,6 +112,7 @@ internal sealed unsafe class EpollLoop
 
     private void Run()
     {
+        EventLoopThread.Enter(_number);
         var events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * s_eventSize));
         while (true)
         {

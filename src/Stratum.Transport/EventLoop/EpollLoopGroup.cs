@@ -23,7 +23,7 @@ internal static class EpollLoopGroup
 
     private static EpollLoop[] CreateLoops()
     {
-        var count = Math.Clamp(Environment.ProcessorCount, 1, 64);
+        var count = EventLoopThread.MaxLoops;
         var loops = new EpollLoop[count];
         for (var i = 0; i < count; i++)
         {

@@ -14,7 +14,7 @@ namespace Stratum.Transport.Relay;
 /// </summary>
 /// <remarks>
 /// Events of both sockets arrive on the loop's thread; a socket closed under the relay wakes it on the thread pool,
-/// so the forwarding itself runs under the relay's lock. A TLS client's records are decrypted into the scratch
+/// so the forwarding itself runs under the relay's gate. A TLS client's records are decrypted into the scratch
 /// array and what goes to it is encrypted from there (<see cref="OpenSslRecordLayer"/>), as the connection's pipes
 /// would do.
 /// </remarks>
@@ -31,6 +31,7 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
     private readonly Direction _up;
     private readonly Direction _down;
     private ManualResetValueTaskSourceCore<RelayEnd> _completion;
+    private SpinGate _gate;
     private bool _done;
     private bool _holdsClient;
     private bool _holdsDestination;
@@ -77,7 +78,8 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
     {
         RelayEnd end = default;
         Exception? fault = null;
-        lock (this)
+        _gate.Enter();
+        try
         {
             if (_done)
             {
@@ -101,8 +103,12 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
 
             Finish();
         }
+        finally
+        {
+            _gate.Exit();
+        }
 
-        // Outside the lock: the owner's continuation runs here and closes the sockets.
+        // Outside the gate: the owner's continuation runs here and closes the sockets.
         if (fault is not null)
         {
             _completion.SetException(fault);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Prometheus;
 
 namespace StratumProxy.Management;
@@ -32,11 +33,20 @@ public static class CloseReasons
     public const string Error = "error";
 }
 
-/// <summary>The proxy's own series; created from an injected factory so each host (and test) has its own registry.</summary>
+/// <summary>The proxy's own series, in the host's registry so each host (and test) has its own.</summary>
 public sealed class ProxyMetrics
 {
-    public ProxyMetrics(IMetricFactory factory)
+    private readonly CollectorRegistry _registry;
+    private readonly Lock _stripedGate = new();
+    private readonly ConcurrentDictionary<string, StripedCounter> _bytesFromClients = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StripedCounter> _bytesToClients = new(StringComparer.Ordinal);
+    private StripedCounter[] _striped = [];
+
+    public ProxyMetrics(CollectorRegistry registry)
     {
+        _registry = registry;
+        registry.AddBeforeCollectCallback(PublishStriped);
+        var factory = Metrics.WithCustomRegistry(registry);
         SessionsActive = factory.CreateGauge("stratum_proxy_sessions_active", "Miner sessions open now, by listener.", ["listener"]);
         SessionsTotal = factory.CreateCounter("stratum_proxy_sessions_total", "Miner sessions accepted, by listener.", ["listener"]);
         SessionsClosed = factory.CreateCounter("stratum_proxy_sessions_closed_total", "Miner sessions ended, by listener and reason.", ["listener", "reason"]);
@@ -90,4 +100,35 @@ public sealed class ProxyMetrics
     public Counter HeapTrims { get; }
 
     public Counter HeapTrimPause { get; }
+
+    /// <summary>A listener's bytes from miners, counted per event loop (<see cref="BytesFromClients"/>).</summary>
+    public StripedCounter BytesFromClientsOf(string listener) =>
+        _bytesFromClients.GetOrAdd(listener, static (name, self) => self.Striped(self.BytesFromClients.WithLabels([name])), this);
+
+    /// <summary>A listener's bytes to miners, counted per event loop (<see cref="BytesToClients"/>).</summary>
+    public StripedCounter BytesToClientsOf(string listener) =>
+        _bytesToClients.GetOrAdd(listener, static (name, self) => self.Striped(self.BytesToClients.WithLabels([name])), this);
+
+    /// <summary>A count for <paramref name="series"/> that the loops add to apart and a scrape publishes.</summary>
+    public StripedCounter Striped(Counter.Child series)
+    {
+        var counter = new StripedCounter(series);
+        lock (_stripedGate)
+        {
+            _striped = [.. _striped, counter];
+        }
+
+        return counter;
+    }
+
+    /// <summary>Runs <paramref name="callback"/> before each scrape, to set series that are computed, not counted.</summary>
+    public void BeforeCollect(Action callback) => _registry.AddBeforeCollectCallback(callback);
+
+    private void PublishStriped()
+    {
+        foreach (var counter in Volatile.Read(ref _striped))
+        {
+            counter.Publish();
+        }
+    }
 }

@@ -14,6 +14,9 @@ public sealed class ProxySession
 {
     private static long s_nextId;
     private readonly PendingRequests _pending = new();
+
+    // Guards the pending requests and the job id: the loop that forwards the session, and the status API.
+    private SpinGate _gate;
     private readonly ConnectionContext _client;
     private EpollSocket? _upstream;
     private CancellationTokenSource? _connecting;
@@ -67,7 +70,8 @@ public sealed class ProxySession
     {
         get
         {
-            lock (_pending)
+            _gate.Enter();
+            try
             {
                 return _jobIdLength switch
                 {
@@ -75,6 +79,10 @@ public sealed class ProxySession
                     LongJobId => _longJobId,
                     _ => Encoding.UTF8.GetString(((ReadOnlySpan<byte>)_jobId)[.._jobIdLength]),
                 };
+            }
+            finally
+            {
+                _gate.Exit();
             }
         }
     }
@@ -106,9 +114,14 @@ public sealed class ProxySession
     {
         get
         {
-            lock (_pending)
+            _gate.Enter();
+            try
             {
                 return _pending.CountOf(StratumMethod.Submit);
+            }
+            finally
+            {
+                _gate.Exit();
             }
         }
     }
@@ -116,7 +129,8 @@ public sealed class ProxySession
     /// <summary>Records the job id from the raw bytes of a notify's first parameter (no allocation for ids up to 32 bytes).</summary>
     internal void SetJobId(in ReadOnlySequence<byte> raw)
     {
-        lock (_pending)
+        _gate.Enter();
+        try
         {
             if (raw.Length <= JobIdBytes.Capacity)
             {
@@ -129,14 +143,23 @@ public sealed class ProxySession
                 _jobIdLength = LongJobId;
             }
         }
+        finally
+        {
+            _gate.Exit();
+        }
     }
 
     internal void SetJobId(string? jobId)
     {
-        lock (_pending)
+        _gate.Enter();
+        try
         {
             _longJobId = jobId;
             _jobIdLength = jobId is null ? NoJobId : LongJobId;
+        }
+        finally
+        {
+            _gate.Exit();
         }
     }
 
@@ -169,17 +192,27 @@ public sealed class ProxySession
 
     internal void TrackRequest(long id, StratumMethod method)
     {
-        lock (_pending)
+        _gate.Enter();
+        try
         {
             _pending.Add(id, method);
+        }
+        finally
+        {
+            _gate.Exit();
         }
     }
 
     internal StratumMethod MatchResponse(long id)
     {
-        lock (_pending)
+        _gate.Enter();
+        try
         {
             return _pending.Match(id);
+        }
+        finally
+        {
+            _gate.Exit();
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Prometheus;
+using Stratum.Transport.EventLoop;
 using StratumProxy.Configuration;
 using StratumProxy.Management;
 
@@ -29,15 +30,15 @@ public sealed class ShareAccounting
     private readonly ConcurrentDictionary<string, byte> _workerSeries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Listener, string Cluster, string Destination), ShareSeries> _series = new();
 
-    /// <summary>Ticks between two settings of a destination's hash-rate gauge.</summary>
-    private static readonly long GaugeInterval = TimeSpan.TicksPerSecond;
-
     public ShareAccounting(ProxyMetrics metrics, ProxyConfigState config, IEnumerable<IShareObserver> observers, HashrateEstimator hashrate)
     {
         _metrics = metrics;
         _config = config;
         _observers = observers.ToArray();
         _hashrate = hashrate;
+
+        // The estimate spans minutes: the gauge is set when it is read, not on every share.
+        metrics.BeforeCollect(SetHashrateGauges);
     }
 
     public void OnShareAnswered(ProxySession session, bool accepted)
@@ -46,19 +47,13 @@ public sealed class ShareAccounting
         if (accepted)
         {
             Interlocked.Increment(ref session.SharesAccepted);
-            series.Accepted.Inc();
-            _hashrate.Add(series.Hashrate, session.Difficulty, out var now);
-            if (now - Volatile.Read(ref series.HashrateSetAt) >= GaugeInterval)
-            {
-                // The estimate spans minutes: it is summed and the gauge set at most once a second, not on every share.
-                Volatile.Write(ref series.HashrateSetAt, now);
-                series.HashrateGauge.Set(_hashrate.Estimate(series.Hashrate));
-            }
+            series.Accepted.Add(1);
+            _hashrate.Add(series.Hashrate, session.Difficulty);
         }
         else
         {
             Interlocked.Increment(ref session.SharesRejected);
-            series.Rejected.Inc();
+            series.Rejected.Add(1);
         }
 
         var metricsOptions = _config.Current.Metrics;
@@ -73,13 +68,21 @@ public sealed class ShareAccounting
         }
     }
 
+    private void SetHashrateGauges()
+    {
+        foreach (var series in _series.Values)
+        {
+            series.HashrateGauge.Set(_hashrate.Estimate(series.Hashrate));
+        }
+    }
+
     /// <summary>The metric children of a session's listener and destination, looked up once and shared by its sessions.</summary>
     private ShareSeries SeriesFor(ProxySession session)
     {
         var destination = session.Destination ?? "";
         return _series.GetOrAdd((session.Listener, session.Cluster, destination), static (key, self) => new ShareSeries(
-            self._metrics.Shares.WithLabels([key.Listener, key.Cluster, key.Destination, "accepted"]),
-            self._metrics.Shares.WithLabels([key.Listener, key.Cluster, key.Destination, "rejected"]),
+            self._metrics.Striped(self._metrics.Shares.WithLabels([key.Listener, key.Cluster, key.Destination, "accepted"])),
+            self._metrics.Striped(self._metrics.Shares.WithLabels([key.Listener, key.Cluster, key.Destination, "rejected"])),
             self._metrics.DestinationHashrate.WithLabels([key.Cluster, key.Destination]),
             self._hashrate.WindowFor(key.Cluster, key.Destination)), this);
     }
@@ -131,21 +134,12 @@ public sealed class HashrateEstimator
     public TimeSpan WindowLength { get; }
 
     public void Record(string cluster, string destination, double difficulty) =>
-        Add(WindowFor(cluster, destination), difficulty, out _);
+        Add(WindowFor(cluster, destination), difficulty);
 
     internal Window WindowFor(string cluster, string destination) => _windows.GetOrAdd((cluster, destination), _ => new Window());
 
-    /// <summary>Adds <paramref name="difficulty"/> to <paramref name="window"/> now; <paramref name="nowTicks"/> is that time (UTC ticks).</summary>
-    internal void Add(Window window, double difficulty, out long nowTicks)
-    {
-        nowTicks = _time.GetUtcNow().Ticks;
-        var bucket = nowTicks / _bucketLength.Ticks;
-        lock (window)
-        {
-            window.Roll(bucket);
-            window.Sums[bucket % Buckets] += difficulty;
-        }
-    }
+    /// <summary>Adds <paramref name="difficulty"/> to <paramref name="window"/> now, in the current loop's stripe.</summary>
+    internal void Add(Window window, double difficulty) => window.StripeOfThisThread.Add(CurrentBucket(), difficulty);
 
     /// <summary>Hashes per second for one destination over the window.</summary>
     public double Estimate(string cluster, string destination) =>
@@ -154,23 +148,86 @@ public sealed class HashrateEstimator
     /// <summary>Hashes per second over <paramref name="window"/>.</summary>
     internal double Estimate(Window window)
     {
-        lock (window)
+        var bucket = CurrentBucket();
+        double sum = 0;
+        foreach (var stripe in window.Stripes)
         {
-            window.Roll(CurrentBucket());
-            return window.Sums.Sum() * 4294967296.0 / WindowLength.TotalSeconds;
+            sum += stripe.Sum(bucket);
         }
+
+        return sum * 4294967296.0 / WindowLength.TotalSeconds;
     }
 
     public IEnumerable<(string Cluster, string Destination)> Keys => _windows.Keys;
 
     private long CurrentBucket() => _time.GetUtcNow().Ticks / _bucketLength.Ticks;
 
+    /// <summary>
+    /// One destination's sums: a stripe per event loop (and one for other threads), so the loops that count its
+    /// shares never take the same lock or write the same cache line.
+    /// </summary>
     internal sealed class Window
     {
-        public readonly double[] Sums = new double[Buckets];
+        public readonly Stripe[] Stripes = CreateStripes();
+
+        public Stripe StripeOfThisThread => Stripes[EventLoopThread.Number + 1];
+
+        private static Stripe[] CreateStripes()
+        {
+            var stripes = new Stripe[EventLoopThread.MaxLoops + 1];
+            for (var i = 0; i < stripes.Length; i++)
+            {
+                stripes[i] = new Stripe();
+            }
+
+            return stripes;
+        }
+    }
+
+    /// <summary>Difficulty summed per bucket of the window, the oldest overwritten as time moves on.</summary>
+    internal sealed class Stripe
+    {
+        // Longer than the buckets: the unused tail keeps the next stripe, allocated right after, off the cache
+        // line this stripe's loop writes.
+        private readonly double[] _sums = new double[Buckets + 8];
+        private SpinGate _gate;
         private long _bucket = -1;
 
-        public void Roll(long bucket)
+        public void Add(long bucket, double difficulty)
+        {
+            _gate.Enter();
+            try
+            {
+                Roll(bucket);
+                _sums[bucket % Buckets] += difficulty;
+            }
+            finally
+            {
+                _gate.Exit();
+            }
+        }
+
+        public double Sum(long bucket)
+        {
+            _gate.Enter();
+            try
+            {
+                Roll(bucket);
+                double sum = 0;
+                for (var i = 0; i < Buckets; i++)
+                {
+                    sum += _sums[i];
+                }
+
+                return sum;
+            }
+            finally
+            {
+                _gate.Exit();
+            }
+        }
+
+        private void Roll(long bucket)
         {
             if (_bucket < 0)
             {
@@ -180,7 +237,7 @@ public sealed class HashrateEstimator
 
             for (var b = _bucket + 1; b <= bucket && b - _bucket <= Buckets; b++)
             {
-                Sums[b % Buckets] = 0;
+                _sums[b % Buckets] = 0;
             }
 
             if (bucket > _bucket)
@@ -192,16 +249,13 @@ public sealed class HashrateEstimator
 }
 
 /// <summary>What a share of one listener and destination updates: its counters and the destination's hash rate.</summary>
-internal sealed class ShareSeries(Counter.Child accepted, Counter.Child rejected, Gauge.Child hashrateGauge, HashrateEstimator.Window hashrate)
+internal sealed class ShareSeries(StripedCounter accepted, StripedCounter rejected, Gauge.Child hashrateGauge, HashrateEstimator.Window hashrate)
 {
-    public Counter.Child Accepted { get; } = accepted;
+    public StripedCounter Accepted { get; } = accepted;
 
-    public Counter.Child Rejected { get; } = rejected;
+    public StripedCounter Rejected { get; } = rejected;
 
     public Gauge.Child HashrateGauge { get; } = hashrateGauge;
 
     public HashrateEstimator.Window Hashrate { get; } = hashrate;
-
-    /// <summary>When the gauge was last set (UTC ticks).</summary>
-    public long HashrateSetAt = long.MinValue / 2;
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using Prometheus;
 using Stratum.Protocol.Framing;
 using Stratum.Transport;
 using Stratum.Transport.EventLoop;
@@ -70,8 +69,8 @@ public sealed partial class StratumSessionHandler
     /// <summary>What the relay of one session does with each side's lines: the same inspection as the pipe path.</summary>
     private sealed class RelayedLines(StratumSessionHandler owner, ProxySession session, int maxLineBytes) : ILineRelayHandler
     {
-        private readonly Counter.Child _bytesFromClients = owner._metrics.BytesFromClients.WithLabels([session.Listener]);
-        private readonly Counter.Child _bytesToClients = owner._metrics.BytesToClients.WithLabels([session.Listener]);
+        private readonly StripedCounter _bytesFromClients = owner._metrics.BytesFromClientsOf(session.Listener);
+        private readonly StripedCounter _bytesToClients = owner._metrics.BytesToClientsOf(session.Listener);
         private System.Threading.ITimer? _grace;
 
         /// <summary>Why the miner's side was closed for its input, when it was.</summary>
@@ -101,7 +100,7 @@ public sealed partial class StratumSessionHandler
 
                 if (complete > 0)
                 {
-                    _bytesFromClients.Inc(complete);
+                    _bytesFromClients.Add(complete);
                     session.BytesFromClient += complete;
                 }
             }
@@ -111,7 +110,7 @@ public sealed partial class StratumSessionHandler
                 complete = data.Length - (int)buffer.Length;
                 if (complete > 0)
                 {
-                    _bytesToClients.Inc(complete);
+                    _bytesToClients.Add(complete);
                     session.BytesToClient += complete;
                 }
             }

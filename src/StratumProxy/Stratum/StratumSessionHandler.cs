@@ -3,7 +3,6 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
-using Prometheus;
 using Stratum.Protocol.Framing;
 using Stratum.Protocol.ProxyProtocol;
 using Stratum.Transport;
@@ -107,7 +106,7 @@ public sealed partial class StratumSessionHandler
 
             var toClient = DestinationToClientAsync(session, upstream, client.Transport.Output, maxLineBytes);
             var input = client.Transport.Input;
-            var listenerBytes = _metrics.BytesFromClients.WithLabels([listenerName]);
+            var listenerBytes = _metrics.BytesFromClientsOf(listenerName);
             string? ended;
             try
             {
@@ -361,7 +360,7 @@ public sealed partial class StratumSessionHandler
     /// buffers to the destination, and advances the pipe only once the socket took them (backpressure). Null to
     /// go on reading, else why this direction ended; completes at once unless the destination's socket is full.
     /// </summary>
-    private ValueTask<string?> OnClientDataAsync(ProxySession session, PipeReader input, EpollSocket destination, ReadResult result, int maxLineBytes, Counter.Child listenerBytes)
+    private ValueTask<string?> OnClientDataAsync(ProxySession session, PipeReader input, EpollSocket destination, ReadResult result, int maxLineBytes, StripedCounter listenerBytes)
     {
         var buffer = result.Buffer;
         session.Touch(_time.GetTimestamp());
@@ -392,7 +391,7 @@ public sealed partial class StratumSessionHandler
     }
 
     private async ValueTask<string?> AfterSendAsync(
-        ValueTask<bool> send, ProxySession session, PipeReader input, EpollSocket destination, ReadResult result, ReadOnlySequence<byte> sent, LineReadStatus status, Counter.Child listenerBytes)
+        ValueTask<bool> send, ProxySession session, PipeReader input, EpollSocket destination, ReadResult result, ReadOnlySequence<byte> sent, LineReadStatus status, StripedCounter listenerBytes)
     {
         if (!await send)
         {
@@ -404,7 +403,7 @@ public sealed partial class StratumSessionHandler
     }
 
     /// <summary>What is left of a read once its complete lines are sent: advance, count, and see whether it ended.</summary>
-    private string? AfterSend(ProxySession session, PipeReader input, EpollSocket destination, in ReadResult result, in ReadOnlySequence<byte> sent, LineReadStatus status, Counter.Child listenerBytes)
+    private string? AfterSend(ProxySession session, PipeReader input, EpollSocket destination, in ReadResult result, in ReadOnlySequence<byte> sent, LineReadStatus status, StripedCounter listenerBytes)
     {
         var length = sent.Length;
         input.AdvanceTo(sent.End, result.Buffer.End);
@@ -416,7 +415,7 @@ public sealed partial class StratumSessionHandler
 
         if (length > 0)
         {
-            listenerBytes.Inc(length);
+            listenerBytes.Add(length);
             session.BytesFromClient += length;
         }
 
@@ -509,7 +508,7 @@ public sealed partial class StratumSessionHandler
     /// </summary>
     private async Task DestinationToClientAsync(ProxySession session, EpollSocket destination, PipeWriter output, int maxLineBytes)
     {
-        var listenerBytes = _metrics.BytesToClients.WithLabels([session.Listener]);
+        var listenerBytes = _metrics.BytesToClientsOf(session.Listener);
         var partial = new PartialLine();
         string reason;
         try
@@ -559,7 +558,7 @@ public sealed partial class StratumSessionHandler
                 output.Advance(length);
                 if (length > 0)
                 {
-                    listenerBytes.Inc(length);
+                    listenerBytes.Add(length);
                     session.BytesToClient += length;
                     var flush = await output.FlushAsync();
                     if (flush.IsCompleted || flush.IsCanceled)

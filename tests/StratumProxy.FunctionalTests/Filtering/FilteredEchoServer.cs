@@ -54,6 +54,7 @@ internal sealed class FilteredEchoServer : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();
         var registry = Metrics.NewCustomRegistry();
+        builder.Services.AddSingleton(registry);
         builder.Services.AddSingleton<IMetricFactory>(Metrics.WithCustomRegistry(registry));
         builder.Services.AddSingleton<ProxyMetrics>();
         builder.Services.AddSingleton(new ProxyConfigState(

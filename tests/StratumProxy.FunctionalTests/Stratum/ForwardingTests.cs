@@ -372,10 +372,11 @@ public sealed class ForwardingTests
     {
         await using var backend = new RecordingBackend();
         await using var proxy = await ProxyTestHost.StartAsync(ProxyTestHost.SingleListener(backend.EndPoint));
+        string? reply;
         await using (var miner = await TestMiner.ConnectAsync(proxy.Listener("main")))
         {
             await miner.SendAsync(Subscribe);
-            await miner.ReadLineAsync();
+            reply = await miner.ReadLineAsync();
         }
 
         using var http = new HttpClient { BaseAddress = proxy.ManagementUri };
@@ -387,13 +388,15 @@ public sealed class ForwardingTests
         }
         while (!metrics.Contains("stratum_proxy_session_duration_seconds_count{listener=\"main\"} 1") && DateTime.UtcNow < deadline);
 
+        // The byte counters are kept per event loop and summed at the scrape: each line counts once, with its newline.
+        Assert.NotNull(reply);
         foreach (var name in new[]
         {
             "stratum_proxy_sessions_active{listener=\"main\"} 0",
             "stratum_proxy_sessions_total{listener=\"main\"} 1",
             "stratum_proxy_destination_sessions_total{cluster=\"pool\",destination=\"d0\"} 1",
-            "stratum_proxy_client_bytes_received_total{listener=\"main\"}",
-            "stratum_proxy_client_bytes_sent_total{listener=\"main\"}",
+            $"stratum_proxy_client_bytes_received_total{{listener=\"main\"}} {Encoding.UTF8.GetByteCount(Subscribe) + 1}\n",
+            $"stratum_proxy_client_bytes_sent_total{{listener=\"main\"}} {Encoding.UTF8.GetByteCount(reply) + 1}\n",
             "stratum_proxy_session_duration_seconds_count{listener=\"main\"} 1",
         })
         {

@@ -11,7 +11,7 @@ public sealed class FilterMetricsTests
     {
         var registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(registry);
-        var core = new ProxyMetrics(factory);
+        var core = new ProxyMetrics(registry);
         var filters = new FilterMetrics(factory);
 
         filters.Rejected("btc", RejectionReasons.Geo);

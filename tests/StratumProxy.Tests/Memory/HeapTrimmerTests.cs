@@ -17,7 +17,7 @@ public sealed class HeapTrimmerTests
         {
             Memory = new MemoryOptions { QuietPeriod = TimeSpan.FromMilliseconds(200), TrimAfterGrowthMiB = 4, QuietBelowKiBPerSecond = int.MaxValue },
         };
-        var metrics = new ProxyMetrics(Metrics.WithCustomRegistry(Metrics.NewCustomRegistry()));
+        var metrics = new ProxyMetrics(Metrics.NewCustomRegistry());
         using var trimmer = new HeapTrimmer(new ProxyConfigState(options), TimeProvider.System, metrics, NullLogger<HeapTrimmer>.Instance);
         var fullCollections = GC.CollectionCount(GC.MaxGeneration);
         await trimmer.StartAsync(CancellationToken.None);

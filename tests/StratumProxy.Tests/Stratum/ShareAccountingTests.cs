@@ -12,7 +12,7 @@ public sealed class ShareAccountingTests
     public void Per_worker_series_stop_at_the_cap_and_the_rest_count_as_other()
     {
         var accounting = new ShareAccounting(
-            new ProxyMetrics(Metrics.WithCustomRegistry(Metrics.NewCustomRegistry())),
+            new ProxyMetrics(Metrics.NewCustomRegistry()),
             new ProxyConfigState(new ProxyOptions()),
             [],
             new HashrateEstimator(new FakeTimeProvider()));
@@ -29,7 +29,7 @@ public sealed class ShareAccountingTests
         var registry = Metrics.NewCustomRegistry();
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-24T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         var estimator = new HashrateEstimator(time, TimeSpan.FromMinutes(5));
-        var accounting = new ShareAccounting(new ProxyMetrics(Metrics.WithCustomRegistry(registry)), new ProxyConfigState(new ProxyOptions()), [], estimator);
+        var accounting = new ShareAccounting(new ProxyMetrics(registry), new ProxyConfigState(new ProxyOptions()), [], estimator);
         var a = Session("node-a", difficulty: 10);
         var b = Session("node-b", difficulty: 30);
 
@@ -47,9 +47,9 @@ public sealed class ShareAccountingTests
         Assert.Contains("stratum_proxy_shares_total{listener=\"main\",cluster=\"pool\",destination=\"node-b\",result=\"accepted\"} 2", early, StringComparison.Ordinal);
         Assert.Equal((1, 1), (a.SharesAccepted, a.SharesRejected));
 
-        // The gauge shows the estimate as of the first share, then at most once a second.
+        // The gauge is set when scraped: it shows every share up to the scrape.
         Assert.Equal(10 * 4294967296.0 / 300, Gauge(early, "node-a"), 3);
-        Assert.Equal(30 * 4294967296.0 / 300, Gauge(early, "node-b"), 3);
+        Assert.Equal(60 * 4294967296.0 / 300, Gauge(early, "node-b"), 3);
         Assert.Equal(90 * 4294967296.0 / 300, Gauge(later, "node-b"), 3);
         Assert.Equal(estimator.Estimate("pool", "node-b"), Gauge(later, "node-b"), 3);
     }
