@@ -6,8 +6,9 @@ using Stratum.Protocol.Framing;
 namespace StratumProxy.Benchmarks.Framing;
 
 /// <summary>
-/// <see cref="StratumLineReader.TryReadLine"/> over what a forwarder sees: a read holding several submit lines in one
-/// segment, and the same bytes split across pipe segments (a line straddling two reads). Target: 0 B allocated.
+/// <see cref="StratumLineReader"/>'s <c>TryReadLine</c> over what a forwarder sees: a read holding several submit lines
+/// in one segment or in one span (the relay's receive buffer), and the same bytes split across pipe segments (a line
+/// straddling two reads). Target: 0 B allocated.
 /// </summary>
 [MemoryDiagnoser]
 public class LineFramingBenchmarks
@@ -30,6 +31,19 @@ public class LineFramingBenchmarks
 
     [Benchmark(OperationsPerInvoke = LinesPerBuffer, Description = "submit lines, one segment")]
     public long SingleSegment() => ReadAll(_singleSegment);
+
+    [Benchmark(OperationsPerInvoke = LinesPerBuffer, Description = "submit lines, one span")]
+    public long SingleSpan()
+    {
+        var buffer = _singleSegment.FirstSpan;
+        long total = 0;
+        while (StratumLineReader.TryReadLine(ref buffer, MaxLineBytes, out var line) == LineReadStatus.Line)
+        {
+            total += line.Length;
+        }
+
+        return total;
+    }
 
     [Benchmark(OperationsPerInvoke = LinesPerBuffer, Description = "submit lines, 61-byte segments")]
     public long MultiSegment() => ReadAll(_multiSegment);

@@ -31,30 +31,21 @@ public static class StratumLineReader
     /// <param name="line">The line's bytes without its terminator.</param>
     public static LineReadStatus TryReadLine(ref ReadOnlySequence<byte> buffer, int maxLineBytes, out ReadOnlySequence<byte> line)
     {
-        SequencePosition? newline;
         if (buffer.IsSingleSegment)
         {
-            var span = buffer.FirstSpan;
-            var index = span.IndexOf((byte)'\n');
-            if (index < 0)
+            var status = Find(buffer.FirstSpan, maxLineBytes, out var length, out var consumed);
+            if (status != LineReadStatus.Line)
             {
                 line = default;
-                return span.Length > maxLineBytes ? LineReadStatus.TooLong : LineReadStatus.NeedMoreData;
-            }
-
-            var length = index > 0 && span[index - 1] == (byte)'\r' ? index - 1 : index;
-            if (length > maxLineBytes)
-            {
-                line = default;
-                return LineReadStatus.TooLong;
+                return status;
             }
 
             line = buffer.Slice(0, length);
-            buffer = buffer.Slice(index + 1);
-            return LineReadStatus.Line;
+            buffer = buffer.Slice(consumed);
+            return status;
         }
 
-        newline = buffer.PositionOf((byte)'\n');
+        var newline = buffer.PositionOf((byte)'\n');
         if (newline is null)
         {
             line = default;
@@ -76,6 +67,38 @@ public static class StratumLineReader
         line = candidate;
         buffer = buffer.Slice(buffer.GetPosition(1, newline.Value));
         return LineReadStatus.Line;
+    }
+
+    /// <summary>
+    /// As the overload for sequences, on contiguous input (a receive buffer): no sequence to build or slice per line.
+    /// </summary>
+    public static LineReadStatus TryReadLine(ref ReadOnlySpan<byte> buffer, int maxLineBytes, out ReadOnlySpan<byte> line)
+    {
+        var status = Find(buffer, maxLineBytes, out var length, out var consumed);
+        if (status != LineReadStatus.Line)
+        {
+            line = default;
+            return status;
+        }
+
+        line = buffer[..length];
+        buffer = buffer[consumed..];
+        return status;
+    }
+
+    /// <summary>The first line of <paramref name="span"/>: its length without terminator, and the bytes it takes with it.</summary>
+    private static LineReadStatus Find(ReadOnlySpan<byte> span, int maxLineBytes, out int length, out int consumed)
+    {
+        var index = span.IndexOf((byte)'\n');
+        if (index < 0)
+        {
+            length = consumed = 0;
+            return span.Length > maxLineBytes ? LineReadStatus.TooLong : LineReadStatus.NeedMoreData;
+        }
+
+        length = index > 0 && span[index - 1] == (byte)'\r' ? index - 1 : index;
+        consumed = index + 1;
+        return length > maxLineBytes ? LineReadStatus.TooLong : LineReadStatus.Line;
     }
 
     private static bool EndsWithCarriageReturn(in ReadOnlySequence<byte> sequence)

@@ -38,7 +38,7 @@ public interface ILineRelayHandler
     /// with the next bytes. When <paramref name="close"/> is set, the relay passes on what was returned and ends
     /// with <see cref="RelayEnd.Closed"/>.
     /// </summary>
-    int OnReceived(RelaySide from, ReadOnlyMemory<byte> data, out bool close);
+    int OnReceived(RelaySide from, ReadOnlySpan<byte> data, out bool close);
 
     /// <summary>
     /// The client ended its side and the destination was told so (a half-close); the destination's side goes on

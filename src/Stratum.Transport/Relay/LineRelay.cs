@@ -222,7 +222,7 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
                 length = carried + received;
             }
 
-            var complete = _handler.OnReceived(direction.Side, scratch.AsMemory(0, length), out var close);
+            var complete = _handler.OnReceived(direction.Side, scratch.AsSpan(0, length), out var close);
             if (complete > 0 && direction.Side == RelaySide.Destination && _clientRecords is { } clientRecords)
             {
                 if (!SendRecords(direction, clientRecords, scratch, complete))

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
@@ -127,7 +126,7 @@ public sealed class ProxySession
     }
 
     /// <summary>Records the job id from the raw bytes of a notify's first parameter (no allocation for ids up to 32 bytes).</summary>
-    internal void SetJobId(in ReadOnlySequence<byte> raw)
+    internal void SetJobId(ReadOnlySpan<byte> raw)
     {
         _gate.Enter();
         try
@@ -135,7 +134,7 @@ public sealed class ProxySession
             if (raw.Length <= JobIdBytes.Capacity)
             {
                 raw.CopyTo(_jobId);
-                _jobIdLength = (int)raw.Length;
+                _jobIdLength = raw.Length;
             }
             else
             {

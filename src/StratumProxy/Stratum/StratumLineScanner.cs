@@ -66,7 +66,7 @@ internal static class StratumLineScanner
     }
 
     /// <summary>
-    /// <see cref="StratumMessageInspector.TryInspectPoolLine"/> on one span: stops where the reader pass stops, and
+    /// The scan behind <see cref="StratumMessageInspector.TryInspectPoolLine(ReadOnlySpan{byte}, out StratumMessage, out ReadOnlySpan{byte})"/>: stops where the reader pass stops, and
     /// gives <c>params[0]</c> as its place in the line (<paramref name="firstParamLength"/> 0 when there is none).
     /// </summary>
     public static bool TryScanPoolLine(ReadOnlySpan<byte> line, out StratumMessage message, out int firstParamStart, out int firstParamLength)

@@ -19,7 +19,10 @@ public static class StratumMessageInspector
     public static bool TryInspect(in ReadOnlySequence<byte> line, out StratumMessage message) =>
         line.IsSingleSegment ? StratumLineScanner.TryScan(line.FirstSpan, out message) : TryInspectWithReader(line, out message);
 
-    /// <summary>The <see cref="Utf8JsonReader"/> pass of <see cref="TryInspect"/>: for lines split across segments, and the reference the scanner is tested against.</summary>
+    /// <summary>As the overload for sequences, on one contiguous line.</summary>
+    public static bool TryInspect(ReadOnlySpan<byte> line, out StratumMessage message) => StratumLineScanner.TryScan(line, out message);
+
+    /// <summary>The <see cref="Utf8JsonReader"/> pass of <see cref="TryInspect(in ReadOnlySequence{byte}, out StratumMessage)"/>: for lines split across segments, and the reference the scanner is tested against.</summary>
     internal static bool TryInspectWithReader(in ReadOnlySequence<byte> line, out StratumMessage message)
     {
         if (ReadMessage(line, out message))
@@ -87,7 +90,7 @@ public static class StratumMessageInspector
     /// are. Stops as soon as the rest cannot matter: right after the method of a request the session does not
     /// track, and after the first parameter of a <c>mining.notify</c> (the job id), which spares the scan of the
     /// ~500 bytes of coinbase and branches that follow. <paramref name="firstParam"/> holds the raw bytes of
-    /// <c>params[0]</c> when it is a string without escapes (empty otherwise: read it with <see cref="ReadParamString"/>).
+    /// <c>params[0]</c> when it is a string without escapes (empty otherwise: read it with <see cref="ReadParamString(in ReadOnlySequence{byte}, int)"/>).
     /// </summary>
     /// <returns>False when the line is not a JSON object as far as it was read.</returns>
     public static bool TryInspectPoolLine(in ReadOnlySequence<byte> line, out StratumMessage message, out ReadOnlySequence<byte> firstParam)
@@ -102,7 +105,15 @@ public static class StratumMessageInspector
         return valid;
     }
 
-    /// <summary>The <see cref="Utf8JsonReader"/> pass of <see cref="TryInspectPoolLine"/>: for lines split across segments, and the reference the scanner is tested against.</summary>
+    /// <summary>As the overload for sequences, on one contiguous line.</summary>
+    public static bool TryInspectPoolLine(ReadOnlySpan<byte> line, out StratumMessage message, out ReadOnlySpan<byte> firstParam)
+    {
+        var valid = StratumLineScanner.TryScanPoolLine(line, out message, out var start, out var length);
+        firstParam = length > 0 ? line.Slice(start, length) : default;
+        return valid;
+    }
+
+    /// <summary>The <see cref="Utf8JsonReader"/> pass of <see cref="TryInspectPoolLine(in ReadOnlySequence{byte}, out StratumMessage, out ReadOnlySequence{byte})"/>: for lines split across segments, and the reference the scanner is tested against.</summary>
     internal static bool TryInspectPoolLineWithReader(in ReadOnlySequence<byte> line, out StratumMessage message, out ReadOnlySequence<byte> firstParam)
     {
         if (ReadPoolLine(line, out message, out firstParam))
@@ -331,17 +342,31 @@ public static class StratumMessageInspector
     }
 
     /// <summary>The element at <paramref name="index"/> of <c>params</c> as a string (numbers as their text), or null.</summary>
-    public static string? ReadParamString(in ReadOnlySequence<byte> line, int index) =>
-        TryFindArrayElement(line, "params"u8, index, out var reader) ? TokenAsString(ref reader) : null;
+    public static string? ReadParamString(in ReadOnlySequence<byte> line, int index)
+    {
+        var reader = new Utf8JsonReader(line, ReaderOptions);
+        return TryFindArrayElement(ref reader, "params"u8, index) ? TokenAsString(ref reader) : null;
+    }
+
+    /// <summary>As the overload for sequences, on one contiguous line.</summary>
+    public static string? ReadParamString(ReadOnlySpan<byte> line, int index)
+    {
+        var reader = new Utf8JsonReader(line, ReaderOptions);
+        return TryFindArrayElement(ref reader, "params"u8, index) ? TokenAsString(ref reader) : null;
+    }
 
     /// <summary>The element at <paramref name="index"/> of <c>result</c> as a string, or null.</summary>
-    public static string? ReadResultString(in ReadOnlySequence<byte> line, int index) =>
-        TryFindArrayElement(line, "result"u8, index, out var reader) ? TokenAsString(ref reader) : null;
+    public static string? ReadResultString(ReadOnlySpan<byte> line, int index)
+    {
+        var reader = new Utf8JsonReader(line, ReaderOptions);
+        return TryFindArrayElement(ref reader, "result"u8, index) ? TokenAsString(ref reader) : null;
+    }
 
     /// <summary>The element at <paramref name="index"/> of <c>params</c> as a number (numeric strings too), or null.</summary>
-    public static double? ReadParamNumber(in ReadOnlySequence<byte> line, int index)
+    public static double? ReadParamNumber(ReadOnlySpan<byte> line, int index)
     {
-        if (!TryFindArrayElement(line, "params"u8, index, out var reader))
+        var reader = new Utf8JsonReader(line, ReaderOptions);
+        if (!TryFindArrayElement(ref reader, "params"u8, index))
         {
             return null;
         }
@@ -367,9 +392,8 @@ public static class StratumMessageInspector
         _ => null,
     };
 
-    private static bool TryFindArrayElement(in ReadOnlySequence<byte> line, ReadOnlySpan<byte> property, int index, out Utf8JsonReader reader)
+    private static bool TryFindArrayElement(ref Utf8JsonReader reader, ReadOnlySpan<byte> property, int index)
     {
-        reader = new Utf8JsonReader(line, ReaderOptions);
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Stratum.Protocol.Framing;
 using Stratum.Transport;
 using Stratum.Transport.EventLoop;
@@ -76,14 +75,13 @@ public sealed partial class StratumSessionHandler
         /// <summary>Why the miner's side was closed for its input, when it was.</summary>
         public string? ClientMalformed { get; private set; }
 
-        public int OnReceived(RelaySide from, ReadOnlyMemory<byte> data, out bool close)
+        public int OnReceived(RelaySide from, ReadOnlySpan<byte> data, out bool close)
         {
             session.Touch(owner._time.GetTimestamp());
-            var buffer = new ReadOnlySequence<byte>(data);
             int complete;
             if (from == RelaySide.Client)
             {
-                var status = owner.ReadClientLines(session, buffer, maxLineBytes, out var lines, out var malformed);
+                var status = owner.ReadClientLines(session, data, maxLineBytes, out complete, out var malformed);
                 if (malformed is not null)
                 {
                     ClientMalformed = malformed;
@@ -91,7 +89,6 @@ public sealed partial class StratumSessionHandler
                     return 0;
                 }
 
-                complete = (int)lines.Length;
                 close = status == LineReadStatus.TooLong;
                 if (close)
                 {
@@ -106,8 +103,9 @@ public sealed partial class StratumSessionHandler
             }
             else
             {
-                close = owner.ReadPoolLines(session, ref buffer, maxLineBytes) == LineReadStatus.TooLong;
-                complete = data.Length - (int)buffer.Length;
+                var remaining = data;
+                close = owner.ReadPoolLines(session, ref remaining, maxLineBytes) == LineReadStatus.TooLong;
+                complete = data.Length - remaining.Length;
                 if (complete > 0)
                 {
                     _bytesToClients.Add(complete);

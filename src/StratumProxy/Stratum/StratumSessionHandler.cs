@@ -466,6 +466,13 @@ public sealed partial class StratumSessionHandler
     /// </summary>
     private LineReadStatus ReadClientLines(ProxySession session, in ReadOnlySequence<byte> buffer, int maxLineBytes, out ReadOnlySequence<byte> complete, out string? malformed)
     {
+        if (buffer.IsSingleSegment)
+        {
+            var singleStatus = ReadClientLines(session, buffer.FirstSpan, maxLineBytes, out var length, out malformed);
+            complete = buffer.Slice(0, length);
+            return singleStatus;
+        }
+
         var remaining = buffer;
         LineReadStatus status;
         while ((status = StratumLineReader.TryReadLine(ref remaining, maxLineBytes, out var line)) == LineReadStatus.Line)
@@ -483,11 +490,31 @@ public sealed partial class StratumSessionHandler
         return status;
     }
 
+    /// <summary>As the overload for sequences, on contiguous bytes: <paramref name="complete"/> is how many may be sent on.</summary>
+    private LineReadStatus ReadClientLines(ProxySession session, ReadOnlySpan<byte> buffer, int maxLineBytes, out int complete, out string? malformed)
+    {
+        var remaining = buffer;
+        LineReadStatus status;
+        while ((status = StratumLineReader.TryReadLine(ref remaining, maxLineBytes, out var line)) == LineReadStatus.Line)
+        {
+            malformed = OnClientLine(session, line);
+            if (malformed is not null)
+            {
+                complete = 0;
+                return status;
+            }
+        }
+
+        malformed = null;
+        complete = buffer.Length - remaining.Length;
+        return status;
+    }
+
     /// <summary>
     /// Frames and inspects the complete pool lines at the start of <paramref name="remaining"/>, which is left at the
     /// first byte not framed. The pool's lines are passed on whatever they hold.
     /// </summary>
-    private LineReadStatus ReadPoolLines(ProxySession session, ref ReadOnlySequence<byte> remaining, int maxLineBytes)
+    private LineReadStatus ReadPoolLines(ProxySession session, ref ReadOnlySpan<byte> remaining, int maxLineBytes)
     {
         LineReadStatus status;
         while ((status = StratumLineReader.TryReadLine(ref remaining, maxLineBytes, out var line)) == LineReadStatus.Line)
@@ -546,13 +573,13 @@ public sealed partial class StratumSessionHandler
                     return;
                 }
 
-                var data = memory[..(carried + received)];
-                var remaining = new ReadOnlySequence<byte>(data);
+                ReadOnlySpan<byte> data = memory.Span[..(carried + received)];
+                var remaining = data;
                 var status = ReadPoolLines(session, ref remaining, maxLineBytes);
-                var length = data.Length - (int)remaining.Length;
+                var length = data.Length - remaining.Length;
                 if (status == LineReadStatus.NeedMoreData && !remaining.IsEmpty)
                 {
-                    partial.Keep(remaining.FirstSpan);
+                    partial.Keep(remaining);
                 }
 
                 output.Advance(length);
@@ -619,6 +646,27 @@ public sealed partial class StratumSessionHandler
 
     private string? OnClientLine(ProxySession session, in ReadOnlySequence<byte> line)
     {
+        if (line.IsSingleSegment)
+        {
+            return OnClientLine(session, line.FirstSpan);
+        }
+
+        // A line split across the pipe's segments (rare): inspected from one copy.
+        var length = (int)line.Length;
+        var copy = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            line.CopyTo(copy);
+            return OnClientLine(session, copy.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    private string? OnClientLine(ProxySession session, ReadOnlySpan<byte> line)
+    {
         if (line.IsEmpty)
         {
             return null;
@@ -663,7 +711,7 @@ public sealed partial class StratumSessionHandler
         }
     }
 
-    private string? OnDestinationLine(ProxySession session, in ReadOnlySequence<byte> line)
+    private string? OnDestinationLine(ProxySession session, ReadOnlySpan<byte> line)
     {
         session.DestinationAnswered = true;
         if (line.IsEmpty || !StratumMessageInspector.TryInspectPoolLine(line, out var message, out var firstParam))

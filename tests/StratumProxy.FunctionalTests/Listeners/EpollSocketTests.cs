@@ -228,10 +228,10 @@ public sealed class EpollSocketTests : IDisposable
     /// <summary>Passes on everything up to the last line end.</summary>
     private sealed class WholeLines : ILineRelayHandler
     {
-        public int OnReceived(RelaySide from, ReadOnlyMemory<byte> data, out bool close)
+        public int OnReceived(RelaySide from, ReadOnlySpan<byte> data, out bool close)
         {
             close = false;
-            return data.Span.LastIndexOf((byte)'\n') + 1;
+            return data.LastIndexOf((byte)'\n') + 1;
         }
 
         public void OnClientEnded()
@@ -241,7 +241,7 @@ public sealed class EpollSocketTests : IDisposable
 
     private sealed class Throwing : ILineRelayHandler
     {
-        public int OnReceived(RelaySide from, ReadOnlyMemory<byte> data, out bool close) => throw new InvalidOperationException("a bug");
+        public int OnReceived(RelaySide from, ReadOnlySpan<byte> data, out bool close) => throw new InvalidOperationException("a bug");
 
         public void OnClientEnded()
         {

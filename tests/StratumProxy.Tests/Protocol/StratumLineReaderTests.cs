@@ -51,6 +51,30 @@ public sealed class StratumLineReaderTests
         Assert.Equal(512, line.Length);
     }
 
+    [Theory]
+    [InlineData(1024)]
+    [InlineData(48)]
+    [InlineData(47)]
+    public void The_span_reader_frames_as_the_sequence_reader_does(int maxLineBytes)
+    {
+        // The subscribe is 48 bytes: at 47 it is too long and both readers stop there.
+        byte[] bytes = [.. Encoding.ASCII.GetBytes(Two + "\r\n{\"id\":5"), .. new byte[600]];
+        var sequence = new ReadOnlySequence<byte>(bytes);
+        ReadOnlySpan<byte> span = bytes;
+        while (true)
+        {
+            var expected = StratumLineReader.TryReadLine(ref sequence, maxLineBytes, out var expectedLine);
+            var actual = StratumLineReader.TryReadLine(ref span, maxLineBytes, out var line);
+            Assert.Equal(expected, actual);
+            Assert.Equal(expectedLine.ToArray(), line.ToArray());
+            Assert.Equal(sequence.Length, span.Length);
+            if (actual != LineReadStatus.Line)
+            {
+                break;
+            }
+        }
+    }
+
     internal static ReadOnlySequence<byte> Segmented(params byte[][] parts)
     {
         var first = new Segment(parts[0], 0);

@@ -101,12 +101,13 @@ public sealed class StratumMessageInspectorTests
     {
         var authorize = Line("""{"id":2,"method":"mining.authorize","params":["bc1qabc.rig7","x"]}""");
         Assert.Equal("bc1qabc.rig7", StratumMessageInspector.ReadParamString(authorize, 0));
+        Assert.Equal("bc1qabc.rig7", StratumMessageInspector.ReadParamString(authorize.FirstSpan, 0));
         var difficulty = Line("""{"id":null,"method":"mining.set_difficulty","params":[0.0001]}""");
-        Assert.Equal(0.0001, StratumMessageInspector.ReadParamNumber(difficulty, 0));
+        Assert.Equal(0.0001, StratumMessageInspector.ReadParamNumber(difficulty.FirstSpan, 0));
         var asString = Line("""{"id":3,"method":"mining.suggest_difficulty","params":["512"]}""");
-        Assert.Equal(512, StratumMessageInspector.ReadParamNumber(asString, 0));
+        Assert.Equal(512, StratumMessageInspector.ReadParamNumber(asString.FirstSpan, 0));
         var subscribeResult = Line("""{"id":1,"result":[[["mining.set_difficulty","1"],["mining.notify","1"]],"08000002",4],"error":null}""");
-        Assert.Equal("08000002", StratumMessageInspector.ReadResultString(subscribeResult, 1));
+        Assert.Equal("08000002", StratumMessageInspector.ReadResultString(subscribeResult.FirstSpan, 1));
     }
 
     [Theory]
