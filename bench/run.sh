@@ -75,6 +75,8 @@ TLS_PORT=$((PORT_BASE + 11))
 MGMT_PORT=$((PORT_BASE + 12))
 
 OUT="${OUT:-$HERE/out/$(date -u +%Y%m%dT%H%M%SZ)}"
+# Absolute: nginx takes its configuration relative to the prefix it is given, which is this directory.
+OUT="$(realpath -m "$OUT")"
 mkdir -p "$OUT"
 RESULTS="$OUT/results.tsv"
 [[ $REPORT_ONLY == 1 ]] || : > "$RESULTS"
