@@ -113,6 +113,7 @@ internal sealed unsafe class EpollLoop
     private void Run()
     {
         EventLoopThread.Enter(_number);
+        LoopAffinity.TryPin(_number);
         var events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * s_eventSize));
         while (true)
         {

@@ -52,6 +52,13 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "epoll_wait", SetLastError = true)]
     public static partial int EpollWait(int epoll, byte* events, int maxEvents, int timeout);
 
+    /// <summary>The CPUs thread <paramref name="tid"/> (0: the calling thread) may run on, as a bit mask.</summary>
+    [LibraryImport(Library, EntryPoint = "sched_getaffinity")]
+    public static partial int SchedGetAffinity(int tid, nint maskBytes, ulong* mask);
+
+    [LibraryImport(Library, EntryPoint = "sched_setaffinity")]
+    public static partial int SchedSetAffinity(int tid, nint maskBytes, ulong* mask);
+
     // glibc's recv and send are cancellation points: each call turns asynchronous cancellation on and off around the
     // system call, about 1 % of the proxy's CPU under load. Nothing here cancels threads, so on x86-64 the system
     // calls go through syscall(2), which does neither.

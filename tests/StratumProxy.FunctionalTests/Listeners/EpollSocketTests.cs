@@ -225,6 +225,54 @@ public sealed class EpollSocketTests : IDisposable
         Assert.Equal(0, await miner.ReceiveAsync(new byte[16]).WaitAsync(Deadline));
     }
 
+    [Fact]
+    public async Task Each_event_loop_runs_on_a_cpu_of_its_own()
+    {
+        // A connection puts the process's loops to work; each pins itself as its thread starts.
+        await ConnectPairAsync(IPAddress.Loopback);
+        var until = Stopwatch.StartNew();
+        Dictionary<string, string> loops;
+        do
+        {
+            loops = LoopThreadCpus();
+            if (loops.Count == EventLoopThread.MaxLoops && loops.Values.All(cpus => int.TryParse(cpus, out _)))
+            {
+                break;
+            }
+
+            await Task.Delay(20);
+        }
+        while (until.Elapsed < Deadline);
+
+        Assert.Equal(EventLoopThread.MaxLoops, loops.Count);
+        Assert.All(loops.Values, cpus => Assert.True(int.TryParse(cpus, out _), $"a loop may run on CPUs {cpus}, not one"));
+        Assert.Equal(loops.Count, loops.Values.Distinct().Count());
+    }
+
+    /// <summary>The CPUs each "Socket loop N" thread of this process may run on, as the kernel lists them.</summary>
+    private static Dictionary<string, string> LoopThreadCpus()
+    {
+        var loops = new Dictionary<string, string>();
+        foreach (var task in Directory.GetDirectories("/proc/self/task"))
+        {
+            try
+            {
+                var name = File.ReadAllText(Path.Combine(task, "comm")).Trim();
+                if (name.StartsWith("Socket loop ", StringComparison.Ordinal))
+                {
+                    var cpus = File.ReadAllLines(Path.Combine(task, "status")).Single(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal));
+                    loops[name] = cpus["Cpus_allowed_list:".Length..].Trim();
+                }
+            }
+            catch (IOException)
+            {
+                // A thread that ended meanwhile.
+            }
+        }
+
+        return loops;
+    }
+
     /// <summary>Passes on everything up to the last line end.</summary>
     private sealed class WholeLines : ILineRelayHandler
     {
