@@ -10,7 +10,8 @@ namespace StratumProxy.Management;
 /// </summary>
 public sealed class StripedCounter
 {
-    // Eight longs are a 64-byte cache line; cell 0 is for threads other than the loops and is added to atomically.
+    // Eight longs are a 64-byte cache line. Line 0 is padding, line 1 the cell of every thread that is not a loop
+    // (added to atomically), line n + 2 loop n's.
     private const int Stride = 8;
     private readonly long[] _cells = new long[(EventLoopThread.MaxLoops + 2) * Stride];
     private readonly Counter.Child _series;
@@ -19,7 +20,6 @@ public sealed class StripedCounter
 
     public void Add(long count)
     {
-        // Cells start one line in, so the array's header and length share no line with a loop's cell.
         var cell = (EventLoopThread.Number + 2) * Stride;
         if (cell == Stride)
         {

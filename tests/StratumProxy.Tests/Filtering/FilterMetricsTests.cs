@@ -1,6 +1,7 @@
 using Prometheus;
 using StratumProxy.Filtering;
 using StratumProxy.Management;
+using StratumProxy.Tests.Management;
 
 namespace StratumProxy.Tests.Filtering;
 
@@ -18,9 +19,7 @@ public sealed class FilterMetricsTests
         core.RejectedConnections.WithLabels("btc", RejectReasons.InvalidJson).Inc();
 
         Assert.Equal(1, core.RejectedConnections.WithLabels("btc", RejectReasons.Geo).Value);
-        using var stream = new MemoryStream();
-        await registry.CollectAndExportAsTextAsync(stream);
-        var text = System.Text.Encoding.UTF8.GetString(stream.ToArray());
+        var text = await MetricsText.ExportAsync(registry);
         Assert.Contains("stratum_proxy_rejected_connections_total{listener=\"btc\",reason=\"geo\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("stratum_proxy_rejected_connections_total{listener=\"btc\",reason=\"invalid_json\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("stratum_proxy_banned_addresses 0", text, StringComparison.Ordinal);

@@ -26,19 +26,12 @@ public sealed class StripedCounterTests
 
         Assert.Equal(Threads * AddsPerThread * 3L, counter.Value);
         Assert.Same(counter, metrics.BytesFromClientsOf("main"));
-        Assert.Contains($"stratum_proxy_client_bytes_received_total{{listener=\"main\"}} {Threads * AddsPerThread * 3}\n", await ExportAsync(registry));
+        Assert.Contains($"stratum_proxy_client_bytes_received_total{{listener=\"main\"}} {Threads * AddsPerThread * 3}\n", await MetricsText.ExportAsync(registry));
 
         counter.Add(5);
         metrics.BytesToClientsOf("main").Add(1);
-        var later = await ExportAsync(registry);
+        var later = await MetricsText.ExportAsync(registry);
         Assert.Contains($"stratum_proxy_client_bytes_received_total{{listener=\"main\"}} {(Threads * AddsPerThread * 3) + 5}\n", later);
         Assert.Contains("stratum_proxy_client_bytes_sent_total{listener=\"main\"} 1\n", later);
-    }
-
-    private static async Task<string> ExportAsync(CollectorRegistry registry)
-    {
-        using var stream = new MemoryStream();
-        await registry.CollectAndExportAsTextAsync(stream);
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 }

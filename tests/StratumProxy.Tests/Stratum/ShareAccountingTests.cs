@@ -3,6 +3,7 @@ using Prometheus;
 using StratumProxy.Configuration;
 using StratumProxy.Management;
 using StratumProxy.Stratum;
+using StratumProxy.Tests.Management;
 
 namespace StratumProxy.Tests.Stratum;
 
@@ -37,10 +38,10 @@ public sealed class ShareAccountingTests
         accounting.OnShareAnswered(a, accepted: false);
         accounting.OnShareAnswered(b, accepted: true);
         accounting.OnShareAnswered(b, accepted: true);
-        var early = await ExportAsync(registry);
+        var early = await MetricsText.ExportAsync(registry);
         time.Advance(TimeSpan.FromSeconds(2));
         accounting.OnShareAnswered(b, accepted: true);
-        var later = await ExportAsync(registry);
+        var later = await MetricsText.ExportAsync(registry);
 
         Assert.Contains("stratum_proxy_shares_total{listener=\"main\",cluster=\"pool\",destination=\"node-a\",result=\"accepted\"} 1", early, StringComparison.Ordinal);
         Assert.Contains("stratum_proxy_shares_total{listener=\"main\",cluster=\"pool\",destination=\"node-a\",result=\"rejected\"} 1", early, StringComparison.Ordinal);
@@ -60,13 +61,6 @@ public sealed class ShareAccountingTests
             Destination = destination,
             Difficulty = difficulty,
         };
-
-    private static async Task<string> ExportAsync(CollectorRegistry registry)
-    {
-        using var stream = new MemoryStream();
-        await registry.CollectAndExportAsTextAsync(stream);
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
 
     private static double Gauge(string exported, string destination)
     {
