@@ -12,6 +12,9 @@
 #     slower, so it compares builds that differ in user-space work better than CPU per round trip does
 #   --target nginx|haproxy (perf and split modes): the same for nginx stream or HAProxy tcp instead of our proxy,
 #     to put the kernel's and user space's share per round trip side by side
+#   --load fanout (submit, perf and split modes): the backend broadcasts a 600-byte mining.notify to --conns miners
+#     (5 000) ten times a second instead of the submit loop; figures are per notify delivered, and the last miner's
+#     time is printed for every round
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,6 +26,7 @@ CONNS=""
 PORT_BASE=17500
 MODE=submit
 TARGET=ours
+LOAD=submit
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --inline) INLINE="$2"; shift 2 ;;
@@ -31,14 +35,20 @@ while [[ $# -gt 0 ]]; do
         --conns) CONNS="$2"; shift 2 ;;
         --port-base) PORT_BASE="$2"; shift 2 ;;
         --target) TARGET="$2"; shift 2 ;;
-        *) echo "usage: bench/profile.sh [--mode submit|idle|perf|split] [--target ours|nginx|haproxy] [--inline 0|1] [--seconds N] [--conns N] [--port-base N]" >&2; exit 2 ;;
+        --load) LOAD="$2"; shift 2 ;;
+        *) echo "usage: bench/profile.sh [--mode submit|idle|perf|split] [--target ours|nginx|haproxy] [--load submit|fanout] [--inline 0|1] [--seconds N] [--conns N] [--port-base N]" >&2; exit 2 ;;
     esac
 done
+case $LOAD in
+    submit) LOAD_CONNS=50 ;;
+    fanout) LOAD_CONNS=5000; [[ $MODE != idle ]] || { echo "--load fanout goes with --mode submit, perf or split" >&2; exit 2; } ;;
+    *) echo "unknown load $LOAD: submit or fanout" >&2; exit 2 ;;
+esac
 case $MODE in
     idle) CONNS="${CONNS:-9800}"; TOOL=dotnet-gcdump ;;
-    perf) CONNS="${CONNS:-50}"; TOOL=perf ;;
-    split) CONNS="${CONNS:-50}"; TOOL=awk ;;
-    *) CONNS="${CONNS:-50}"; TOOL=dotnet-counters ;;
+    perf) CONNS="${CONNS:-$LOAD_CONNS}"; TOOL=perf ;;
+    split) CONNS="${CONNS:-$LOAD_CONNS}"; TOOL=awk ;;
+    *) CONNS="${CONNS:-$LOAD_CONNS}"; TOOL=dotnet-counters ;;
 esac
 case $TARGET in
     ours) ;;
@@ -75,7 +85,7 @@ PIDS=()
 trap 'for p in "${PIDS[@]:-}"; do [[ -n "$p" ]] && kill "$p" 2>/dev/null; done' EXIT
 wait_port() { local d=$((SECONDS + $2)); while (( SECONDS < d )); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
-"$BUILD/backend" --port "$BACKEND_PORT" --control-port "$CONTROL_PORT" > "$OUT/backend.out" 2>&1 & PIDS+=($!)
+"$BUILD/backend" --port "$BACKEND_PORT" --control-port "$CONTROL_PORT" --notify-bytes 600 > "$OUT/backend.out" 2>&1 & PIDS+=($!)
 wait_port "$BACKEND_PORT" 10
 case $TARGET in
     ours)
@@ -152,34 +162,61 @@ if [[ $MODE == idle ]]; then
     exit 0
 fi
 
-# Past the JIT first: tiered compilation and PGO re-JIT take the first seconds under load.
-for i in 1 2 3 4 5; do "$BUILD/loadgen" submit --port "$PLAIN_PORT" --conns "$CONNS" --warmup 0 --duration 2 --timeout 20 > /dev/null 2>&1 || true; done
+# The measured load for SECONDS_TO_RUN (+ $1) seconds, with --pids for the proxy's CPU; prints the loadgen's lines.
+run_load() { # extra-seconds
+    local seconds=$((SECONDS_TO_RUN + $1))
+    if [[ $LOAD == fanout ]]; then
+        timeout $((seconds + 40)) "$BUILD/loadgen" fanout --port "$PLAIN_PORT" --control-port "$CONTROL_PORT" \
+            --conns "$CONNS" --rounds $((seconds * 10)) --interval-ms 100 --pids "$MEASURED" --timeout $((seconds + 30))
+    else
+        timeout $((seconds + 20)) "$BUILD/loadgen" submit --port "$PLAIN_PORT" --conns "$CONNS" --warmup 0 \
+            --duration "$seconds" --pids "$MEASURED" --timeout $((seconds + 15))
+    fi
+}
+# What the figures are divided by: round trips, or notifies delivered.
+units() { grep -o "${1}=[0-9]*" "$OUT/loadgen.out" | cut -d= -f2; }
+UNIT_KEY=requests; UNIT_NAME="round trip"
+[[ $LOAD == fanout ]] && { UNIT_KEY=delivered; UNIT_NAME="notify delivered"; }
+
+# Past the JIT first: tiered compilation and PGO re-JIT take the first seconds under load (the notify path too).
+for i in 1 2 3 4 5; do "$BUILD/loadgen" submit --port "$PLAIN_PORT" --conns 50 --warmup 0 --duration 2 --timeout 20 > /dev/null 2>&1 || true; done
+if [[ $LOAD == fanout ]]; then
+    "$BUILD/loadgen" fanout --port "$PLAIN_PORT" --control-port "$CONTROL_PORT" --conns "$CONNS" --rounds 30 \
+        --interval-ms 100 --timeout 60 > /dev/null 2>&1 || true
+fi
 
 if [[ $MODE == split ]]; then
     # /proc/PID/stat fields 14 and 15: user and system time of all threads, in clock ticks.
     cpu_ticks() { local pid; for pid in ${MEASURED//,/ }; do cat "/proc/$pid/stat"; done | awk '{u += $14; s += $15} END {print u, s}'; }
+    if [[ $LOAD == fanout ]]; then
+        # The miners connect first: their set-up is not what is measured. The loadgen's own figure covers the rounds.
+        run_load 0 > "$OUT/loadgen.out"
+        cat "$OUT/loadgen.out"
+        line=$(grep '^RESULT' "$OUT/loadgen.out")
+        u=$(tr ' ' '\n' <<<"$line" | sed -n 's/^proxy_user_us=//p'); s=$(tr ' ' '\n' <<<"$line" | sed -n 's/^proxy_sys_us=//p')
+        awk -v u="$u" -v s="$s" 'BEGIN {printf "per notify delivered (over the rounds): user %.2f us, system %.2f us; user/system %.3f\n", u, s, u / s}'
+        exit 0
+    fi
     read -r user0 system0 < <(cpu_ticks)
-    timeout $((SECONDS_TO_RUN + 20)) "$BUILD/loadgen" submit --port "$PLAIN_PORT" --conns "$CONNS" --warmup 0 \
-        --duration "$SECONDS_TO_RUN" --timeout $((SECONDS_TO_RUN + 15)) > "$OUT/loadgen.out"
+    run_load 0 > "$OUT/loadgen.out"
     read -r user1 system1 < <(cpu_ticks)
     cat "$OUT/loadgen.out"
-    REQUESTS=$(grep -o 'requests=[0-9]*' "$OUT/loadgen.out" | cut -d= -f2)
-    awk -v u=$((user1 - user0)) -v s=$((system1 - system0)) -v r="$REQUESTS" -v hz="$(getconf CLK_TCK)" \
-        'BEGIN {printf "per round trip: user %.2f us, system %.2f us; user/system %.3f\n", u * 1e6 / hz / r, s * 1e6 / hz / r, u / s}'
+    awk -v u=$((user1 - user0)) -v s=$((system1 - system0)) -v r="$(units "$UNIT_KEY")" -v hz="$(getconf CLK_TCK)" -v n="$UNIT_NAME" \
+        'BEGIN {printf "per %s: user %.2f us, system %.2f us; user/system %.3f\n", n, u * 1e6 / hz / r, s * 1e6 / hz / r, u / s}'
     exit 0
 fi
 
 if [[ $MODE == perf ]]; then
-    timeout $((SECONDS_TO_RUN + 20)) "$BUILD/loadgen" submit --port "$PLAIN_PORT" --conns "$CONNS" --warmup 0 \
-        --duration "$((SECONDS_TO_RUN + 2))" --pids "$MEASURED" --timeout $((SECONDS_TO_RUN + 15)) > "$OUT/loadgen.out" &
+    run_load 2 > "$OUT/loadgen.out" &
     LG=$!; PIDS+=("$LG")
-    sleep 1
-    perf record -F 999 -g -p "$MEASURED" -o "$OUT/submit.perf" -- sleep "$SECONDS_TO_RUN" > "$OUT/perf.log" 2>&1
+    # The fan-out's miners take a moment to connect; sample the rounds, not the set-up.
+    if [[ $LOAD == fanout ]]; then sleep 3; else sleep 1; fi
+    perf record -F 999 -g -p "$MEASURED" -o "$OUT/$LOAD.perf" -- sleep "$SECONDS_TO_RUN" > "$OUT/perf.log" 2>&1
     wait "$LG" || true
     cat "$OUT/loadgen.out"
-    perf report -i "$OUT/submit.perf" --no-children --sort dso,sym -g none --percent-limit 0.7 2>/dev/null \
+    perf report -i "$OUT/$LOAD.perf" --no-children --sort dso,sym -g none --percent-limit 0.7 2>/dev/null \
         | grep -v '^#' | grep -v '^$' | tee "$OUT/perf-report.txt" | head -60
-    echo "full report: perf report -i $OUT/submit.perf"
+    echo "full report: perf report -i $OUT/$LOAD.perf"
     exit 0
 fi
 
@@ -187,11 +224,10 @@ timeout $((SECONDS_TO_RUN + 30)) "$COUNTERS" collect -p "$PROXY" --format csv -o
     --refresh-interval 1 --counters System.Runtime --duration "00:00:$(printf '%02d' $((SECONDS_TO_RUN + 2)))" > "$OUT/counters.log" 2>&1 &
 COLLECT=$!; PIDS+=("$COLLECT")
 sleep 1
-timeout $((SECONDS_TO_RUN + 20)) "$BUILD/loadgen" submit --port "$PLAIN_PORT" --conns "$CONNS" --warmup 0 \
-    --duration "$SECONDS_TO_RUN" --pids "$PROXY" --timeout $((SECONDS_TO_RUN + 15)) | tee "$OUT/loadgen.out"
+run_load 0 | tee "$OUT/loadgen.out"
 wait "$COLLECT" || true
-REQUESTS=$(grep -o 'requests=[0-9]*' "$OUT/loadgen.out" | cut -d= -f2)
-echo "counters: $OUT/counters.csv; per round trip (rates summed over the busy seconds ÷ requests):"
-# Rate counters report per-interval deltas; sum them over the run and divide by the requests in the window.
+REQUESTS=$(units "$UNIT_KEY")
+echo "counters: $OUT/counters.csv; per $UNIT_NAME (rates summed over the busy seconds ÷ $UNIT_NAME count):"
+# Rate counters report per-interval deltas; sum them over the run and divide by the units in the window.
 awk -F, -v req="${REQUESTS:-0}" 'NR > 1 && ($5 == "Rate" || $4 ~ /Rate/) { sum[$3] += $NF } END {
     for (k in sum) if (k ~ /alloc|gc.collections|work_item|lock.contentions|exception/) printf "  %-60s %.3f\n", k, (req > 0 ? sum[k] / req : 0) }' "$OUT/counters.csv" | sort

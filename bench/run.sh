@@ -27,8 +27,9 @@ usage: bench/run.sh [--runs N] [--quick] [--scenarios idle,submit,fanout,tls] [-
                     [--proxy-inline 0|1]
   --runs N         repeat every target N times (fresh processes each time) and report medians (default 1)
   --quick          shorter phases for a smoke run (same connection counts for idle)
-  --targets        any of: direct nginx haproxy ours ours-inline ours-default
-                   (ours = our proxy with --proxy-inline; ours-inline / ours-default force it on / off)
+  --targets        any of: direct nginx haproxy ours ours-inline ours-default ours-unpinned
+                   (ours = our proxy with --proxy-inline; ours-inline / ours-default force it on / off;
+                   ours-unpinned leaves the event loops' CPU placement to the scheduler)
   --proxy-inline   DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS for target "ours" (default 1)
   --proxy-env "K=V ..."  extra environment for our proxy (e.g. DOTNET_TieredCompilation=0)
   --report-only    print the table of an earlier --out DIR again
@@ -274,7 +275,7 @@ start_target() {
             TARGET_PORT=$PLAIN_PORT; TARGET_TLS_PORT=$TLS_PORT
             wait_port "$PLAIN_PORT" 10 || { log "haproxy did not start"; return 1; }
             TARGET_PIDS="$TARGET_MAIN" ;;
-        ours|ours-inline|ours-default)
+        ours|ours-inline|ours-default|ours-unpinned)
             local inline=$PROXY_INLINE
             [[ $name == ours-inline ]] && inline=1
             [[ $name == ours-default ]] && inline=0
@@ -285,6 +286,7 @@ start_target() {
             for shipped in $(sed -n 's/^Environment=\(DOTNET_GC[A-Za-z0-9_]*=.*\)$/\1/p' "$ROOT/samples/systemd/stratum-proxy.service"); do
                 env_args+=("$shipped")
             done
+            [[ $name == ours-unpinned ]] && env_args+=(STRATUM_PROXY_PIN_LOOPS=0)
             local kv
             for kv in $PROXY_ENV; do env_args+=("$kv"); done
             (cd "$ROOT" && exec env "${env_args[@]}" DOTNET_CLI_TELEMETRY_OPTOUT=1 \
@@ -423,13 +425,18 @@ scenario_submit() { # run target port prefix [tls]
 scenario_fanout() { # run target port
     local run="$1" target="$2" port="$3"
     local out="$OUT/loadgen-fanout-$target-$run.out"
+    local pids_arg=()
+    [[ -n "$TARGET_PIDS" ]] && pids_arg=(--pids "$(tr ' ' ',' <<<"$TARGET_PIDS" | sed 's/,*$//')")
     timeout 180 "$BUILD/loadgen" fanout --port "$port" --control-port "$CONTROL_PORT" --conns "$FANOUT_CONNS" \
-        --rounds "$FANOUT_ROUNDS" --interval-ms 200 --timeout 160 > "$out" 2>&1 || log "$target fanout: loadgen reported a problem"
+        --rounds "$FANOUT_ROUNDS" --interval-ms 200 "${pids_arg[@]}" --timeout 160 > "$out" 2>&1 \
+        || log "$target fanout: loadgen reported a problem"
     local line; line=$(grep '^RESULT' "$out" | tail -1 || true)
     [[ -z "$line" ]] && { log "$target fanout: no result"; return 0; }
     log "$target fanout: $line"
     record "$run" "$target" fanout_last_p50_ms "$(field "$line" last_p50_ms)"
     record "$run" "$target" fanout_last_p99_ms "$(field "$line" last_p99_ms)"
+    record "$run" "$target" fanout_backend_write_ms "$(field "$line" backend_write_ms)"
+    [[ -n "$TARGET_PIDS" ]] && record "$run" "$target" fanout_cpu_us "$(field "$line" proxy_cpu_us)"
     record "$run" "$target" fanout_loadgen_cpu "$(field "$line" loadgen_cpu_pct)"
 }
 
@@ -494,6 +501,8 @@ report() {
         "submit_loadgen_cpu|  load generator CPU during submit (%)"
         "fanout_last_p50_ms|fan-out to $FANOUT_CONNS, last miner p50 (ms)"
         "fanout_last_p99_ms|fan-out to $FANOUT_CONNS, last miner p99 (ms)"
+        "fanout_backend_write_ms|  backend's time to write the broadcast (ms)"
+        "fanout_cpu_us|  proxy CPU per notify delivered (µs)"
         "fanout_loadgen_cpu|  load generator CPU during fan-out (%)"
         "tls_idle_kib_2|TLS idle memory per miner (KiB, $tls_big conns)"
         "tls_idle_marginal_kib|TLS memory per further idle miner (KiB)"

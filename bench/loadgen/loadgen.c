@@ -8,7 +8,7 @@
  *   loadgen submit --port P --conns 50 [--warmup S] [--duration S] [--pids PID,PID...]
  *       Closed loop: each connection sends one mining.submit (id 4, as miners do) and waits for its reply.
  *       Reports requests/s, p50/p99/p99.9 latency, CPU microseconds per request of the listed processes.
- *   loadgen fanout --port P --control-port C --conns 5000 [--rounds R] [--interval-ms MS]
+ *   loadgen fanout --port P --control-port C --conns 5000 [--rounds R] [--interval-ms MS] [--pids PID,PID...]
  *       Asks the backend (control port) to broadcast mining.notify R times; reports when the last miner had it.
  * Common: --host 127.x.y.z (loopback only), --tls, --timeout S (hard deadline for the whole run).
  * Results are printed as "RESULT key=value ..." lines for the harness.
@@ -91,10 +91,11 @@ static double cpu_self_s(void) {
     return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
-/* utime+stime of the listed processes (all threads), in seconds; -1 when none listed or unreadable. */
-static double cpu_pids_s(void) {
+/* utime and stime of the listed processes (all threads), in seconds; -1 when none listed or unreadable. */
+static int cpu_pids_split(double *user, double *sys) {
+    *user = *sys = -1;
     if (pid_count == 0) return -1;
-    double total = 0;
+    unsigned long long utotal = 0, stotal = 0;
     long tick = sysconf(_SC_CLK_TCK);
     for (int i = 0; i < pid_count; i++) {
         char path[64], buf[2048];
@@ -109,9 +110,18 @@ static double cpu_pids_s(void) {
         unsigned long long utime = 0, stime = 0;
         /* after ") ": state(3) ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime(14) stime(15) */
         if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2) return -1;
-        total += (double)(utime + stime) / (double)tick;
+        utotal += utime;
+        stotal += stime;
     }
-    return total;
+    *user = (double)utotal / (double)tick;
+    *sys = (double)stotal / (double)tick;
+    return 0;
+}
+
+/* utime+stime of the listed processes, in seconds; -1 when none listed or unreadable. */
+static double cpu_pids_s(void) {
+    double user, sys;
+    return cpu_pids_split(&user, &sys) == 0 ? user + sys : -1;
 }
 
 static void on_signal(int sig) {
@@ -442,7 +452,10 @@ static int run_fanout(void) {
     double *last_ms = calloc((size_t)rounds, sizeof *last_ms), *median_ms = calloc((size_t)rounds, sizeof *median_ms);
     uint64_t *sorted = calloc((size_t)target, sizeof *sorted);
     int done = 0, incomplete = 0;
+    double user0, sys0;
+    int pids_ok = cpu_pids_split(&user0, &sys0) == 0;
     double cpu0 = cpu_self_s(), write_us_sum = 0;
+    unsigned long long delivered = 0;
     uint64_t t_start = now_ns();
     for (int r = 0; r < rounds && !past_deadline(); r++) {
         memset(arrivals, 0, (size_t)target * sizeof *arrivals);
@@ -458,6 +471,7 @@ static int run_fanout(void) {
             if (sscanf(line, "sent %llu %llu", &n_sent, &us) == 2) write_us_sum += (double)us;
         }
         if (round_received < ready) incomplete++;
+        delivered += (unsigned long long)round_received;
         int k = 0;
         for (int i = 0; i < target; i++) if (arrivals[i]) sorted[k++] = arrivals[i];
         if (k > 0 && round_stamp) {
@@ -470,14 +484,23 @@ static int run_fanout(void) {
         while (!past_deadline() && now_ns() < pause) poll_once(5);
     }
     double wall = (double)(now_ns() - t_start) / 1e9;
-    double cpu = cpu_self_s() - cpu0;
+    double cpu = cpu_self_s() - cpu0, user1, sys1;
+    pids_ok = pids_ok && cpu_pids_split(&user1, &sys1) == 0 && delivered;
+    /* The proxy's CPU over the rounds (pauses included: an idle proxy costs next to nothing) per notify delivered. */
+    double proxy_user_us = pids_ok ? (user1 - user0) * 1e6 / (double)delivered : -1;
+    double proxy_sys_us = pids_ok ? (sys1 - sys0) * 1e6 / (double)delivered : -1;
+    /* In round order, to tell a slow first round (a cold path) from a stall anywhere. */
+    printf("ROUNDS last_ms=");
+    for (int r = 0; r < done; r++) printf("%s%.1f", r ? "," : "", last_ms[r]);
+    printf("\n");
     qsort(last_ms, (size_t)done, sizeof *last_ms, cmp_double);
     qsort(median_ms, (size_t)done, sizeof *median_ms, cmp_double);
     printf("RESULT mode=fanout conns=%d setup_s=%.3f rounds=%d incomplete=%d last_p50_ms=%.2f last_p99_ms=%.2f "
-           "last_max_ms=%.2f median_miner_p50_ms=%.2f backend_write_ms=%.2f loadgen_cpu_pct=%.0f failed=%d\n",
+           "last_max_ms=%.2f median_miner_p50_ms=%.2f backend_write_ms=%.2f delivered=%llu proxy_cpu_us=%.2f "
+           "proxy_user_us=%.2f proxy_sys_us=%.2f loadgen_cpu_pct=%.0f failed=%d\n",
            target, setup, done, incomplete, pct_double(last_ms, done, 0.5), pct_double(last_ms, done, 0.99),
            done ? last_ms[done - 1] : -1, pct_double(median_ms, done, 0.5), done ? write_us_sum / done / 1e3 : -1,
-           wall > 0 ? 100 * cpu / wall : 0, failed);
+           delivered, pids_ok ? proxy_user_us + proxy_sys_us : -1, proxy_user_us, proxy_sys_us, wall > 0 ? 100 * cpu / wall : 0, failed);
     close(cfd);
     return (incomplete || failed || done < rounds) ? 1 : 0;
 }
