@@ -20,7 +20,7 @@ public sealed class EpollSocket : IDisposable
 {
     private readonly SafeHandle _handle;
     private readonly bool _ownsHandle;
-    private readonly bool _inlineCompletions;
+    private volatile bool _inlineCompletions;
     private EpollLoop _loop;
 
     // Readiness: the loop counts events; a direction is ready while its count differs from the count seen by
@@ -50,6 +50,17 @@ public sealed class EpollSocket : IDisposable
         _ownsHandle = ownsHandle;
         _inlineCompletions = inlineCompletions;
         _loop = loop;
+    }
+
+    /// <summary>
+    /// Whether what waits on the socket is woken right on the loop's thread (true) or on the thread pool. A phase
+    /// that spends CPU in bursts, such as a TLS handshake, belongs on the pool: the loop's thread may be pinned to
+    /// its CPU, and every other session of the loop would wait behind the burst.
+    /// </summary>
+    public bool InlineCompletions
+    {
+        get => _inlineCompletions;
+        set => _inlineCompletions = value;
     }
 
     /// <summary>The loop's registration of this socket (slot and generation).</summary>

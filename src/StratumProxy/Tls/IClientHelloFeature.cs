@@ -1,3 +1,5 @@
+using Stratum.Transport.EventLoop;
+
 namespace StratumProxy.Tls;
 
 /// <summary>Published on the connection's features by the TLS listener before the handshake: the sniffed ClientHello.</summary>
@@ -15,4 +17,7 @@ internal sealed class ClientHelloFeature : IClientHelloFeature
 
     /// <summary>The reader the handshake read through, when the connection can take the record layer over afterwards.</summary>
     public TlsRecordBoundedReader? HandshakeReader { get; set; }
+
+    /// <summary>The event-loop socket whose inline completions the handshake put off, to turn them back on after it.</summary>
+    public EpollSocket? InlineAfterHandshake { get; set; }
 }

@@ -22,6 +22,15 @@ internal sealed partial class StratumTlsMiddleware(TlsConnectionOptions options)
         var feature = new ClientHelloFeature();
         context.Features.Set<IClientHelloFeature>(feature);
         context.Features.Set(feature);
+
+        // The handshake's public-key work runs on the thread pool, which the scheduler spreads over the cores; on the
+        // connection's event loop it would hold every other session of that loop (and its CPU) for its duration.
+        if (context.Features.Get<IEpollSocketFeature>()?.Socket is { InlineCompletions: true } socket)
+        {
+            socket.InlineCompletions = false;
+            feature.InlineAfterHandshake = socket;
+        }
+
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.ConnectionClosed);
@@ -93,6 +102,10 @@ internal sealed partial class StratumTlsMiddleware(TlsConnectionOptions options)
         if (feature is not null)
         {
             feature.HandshakeCompleted = true;
+            if (feature.InlineAfterHandshake is { } socket)
+            {
+                socket.InlineCompletions = true;
+            }
         }
 
         var tls = context.Features.Get<ITlsHandshakeFeature>();

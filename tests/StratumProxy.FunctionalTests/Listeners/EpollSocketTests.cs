@@ -133,6 +133,36 @@ public sealed class EpollSocketTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reader_is_woken_on_the_thread_pool_while_inline_completions_are_off_and_on_the_loop_again_after()
+    {
+        var (socket, peer) = await ConnectPairAsync(IPAddress.Loopback);
+        Assert.True(socket.InlineCompletions);
+
+        socket.InlineCompletions = false;
+        var whileOff = await LoopThatWakesReaderAsync(socket, peer);
+        socket.InlineCompletions = true;
+        var afterwards = await LoopThatWakesReaderAsync(socket, peer);
+
+        Assert.Equal(-1, whileOff);
+        Assert.InRange(afterwards, 0, EventLoopThread.MaxLoops - 1);
+    }
+
+    /// <summary>The loop number of the thread that wakes a reader waiting on <paramref name="socket"/> (-1: not a loop).</summary>
+    private static async Task<int> LoopThatWakesReaderAsync(EpollSocket socket, Socket peer)
+    {
+        var woken = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var wait = socket.WaitReadableAsync().ConfigureAwait(false).GetAwaiter();
+        Assert.False(wait.IsCompleted, "the socket had data before the peer sent: the test proves nothing");
+
+        // Registered before the peer sends, so the continuation runs where the wake-up does.
+        wait.UnsafeOnCompleted(() => woken.TrySetResult(EventLoopThread.Number));
+        await peer.SendAsync("x\n"u8.ToArray());
+        var number = await woken.Task.WaitAsync(Deadline);
+        Assert.Equal("x\n", await ReceiveTextAsync(socket, 2));
+        return number;
+    }
+
+    [Fact]
     public async Task Sockets_moved_to_another_socket_loop_keep_their_traffic()
     {
         // Consecutive sockets go to the loops in turn, so among four some move across loops.

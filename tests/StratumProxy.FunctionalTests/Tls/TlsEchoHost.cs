@@ -2,7 +2,10 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Stratum.Transport;
 using StratumProxy.Tls;
 
 namespace StratumProxy.FunctionalTests.Tls;
@@ -20,14 +23,25 @@ internal sealed class TlsEchoHost : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<TlsEchoHost> StartAsync(TlsConnectionOptions options, int port = 0)
+    public static Task<TlsEchoHost> StartAsync(TlsConnectionOptions options, int port = 0) => StartAsync(options, port, EchoAsync, onEventLoops: false);
+
+    /// <summary>The same on the proxy's own transport (its event loops, completions inline), with <paramref name="handler"/> after the handshake.</summary>
+    public static Task<TlsEchoHost> StartOnEventLoopsAsync(TlsConnectionOptions options, ConnectionDelegate handler) =>
+        StartAsync(options, 0, handler, onEventLoops: true);
+
+    private static async Task<TlsEchoHost> StartAsync(TlsConnectionOptions options, int port, ConnectionDelegate handler, bool onEventLoops)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        if (onEventLoops)
+        {
+            builder.Services.AddSingleton<IConnectionListenerFactory>(new DirectSocketTransportFactory(NullLogger<DirectSocketListener>.Instance));
+        }
+
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen =>
         {
             listen.UseStratumTls(options);
-            listen.Run(EchoAsync);
+            listen.Run(context => handler(context));
         }));
         var app = builder.Build();
         await app.StartAsync();
@@ -35,7 +49,7 @@ internal sealed class TlsEchoHost : IAsyncDisposable
         return new TlsEchoHost(app, bound);
     }
 
-    private static async Task EchoAsync(ConnectionContext connection)
+    public static async Task EchoAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
         var output = connection.Transport.Output;
