@@ -12,7 +12,8 @@ public interface ITlsRecordLayerFeature
 {
     /// <summary>
     /// Takes over <paramref name="ssl"/>, an OpenSSL connection (<c>SSL*</c>) whose handshake is finished and whose
-    /// records go through memory BIOs, as the runtime's <c>SslStream</c> sets them up on Linux. Returns the
+    /// records go through memory BIOs, as the runtime's <c>SslStream</c> sets them up on Linux and
+    /// <see cref="Tls.OpenSslServerHandshake"/> does. Returns the
     /// connection's own pipes, which are plaintext from now on, or null when it cannot (the stage's stream then
     /// goes on serving). What the connection's reader holds unread must be the records after the handshake.
     /// </summary>

@@ -6,7 +6,8 @@ using Stratum.Transport.Native;
 namespace Stratum.Transport.Tls;
 
 /// <summary>
-/// The record layer of a TLS connection whose handshake the runtime's <c>SslStream</c> finished, driven here with
+/// The record layer of a TLS connection whose handshake finished (in the runtime's <c>SslStream</c> or in
+/// <see cref="OpenSslServerHandshake"/>), driven here with
 /// OpenSSL on the connection's own buffers, as nginx does: ciphertext is received into the reader's array and
 /// decrypted back into it, plaintext is encrypted into an array that is sent as it is. The stream, its pipes and
 /// their copies are not used again for this connection.
@@ -64,8 +65,15 @@ internal sealed unsafe class OpenSslRecordLayer : IDisposable
             LibSsl.SetOptions(handle, LibSsl.SSL_OP_NO_RENEGOTIATION);
 
             // A record without data (a key update) must not end a read while records are queued behind it.
-            LibSsl.Control(handle, LibSsl.SSL_CTRL_MODE, LibSsl.SSL_MODE_AUTO_RETRY, 0);
-            return new OpenSslRecordLayer(ssl, handle, input, output);
+            // Idle miners hold no record buffers (nginx and HAProxy set the same).
+            LibSsl.Control(handle, LibSsl.SSL_CTRL_MODE, LibSsl.SSL_MODE_AUTO_RETRY | LibSsl.SSL_MODE_RELEASE_BUFFERS, 0);
+
+            // A handshake driven here may have left the client's first records (sent right behind its Finished) in
+            // the read BIO: the first read decrypts them without waiting for the socket.
+            return new OpenSslRecordLayer(ssl, handle, input, output)
+            {
+                HasBufferedInput = LibSsl.Pending(handle) > 0 || LibSsl.BioControl(input, LibSsl.BIO_CTRL_PENDING, 0, 0) > 0,
+            };
         }
         catch (Exception ex) when (ex is ObjectDisposedException or DllNotFoundException or EntryPointNotFoundException)
         {

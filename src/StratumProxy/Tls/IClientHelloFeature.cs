@@ -20,4 +20,10 @@ internal sealed class ClientHelloFeature : IClientHelloFeature
 
     /// <summary>The event-loop socket whose inline completions the handshake put off, to turn them back on after it.</summary>
     public EpollSocket? InlineAfterHandshake { get; set; }
+
+    /// <summary>Set when the handshake was made on OpenSSL here and the connection carries the records itself.</summary>
+    public bool RecordsTakenOver { get; set; }
+
+    /// <summary>Set once a failure was counted and logged where it happened.</summary>
+    public bool FailureCounted { get; set; }
 }

@@ -1,5 +1,8 @@
 using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Stratum.Transport.Tls;
 
 namespace StratumProxy.Tls;
 
@@ -17,6 +20,9 @@ public sealed class ServerCertificate
         Context = SslStreamCertificateContext.Create(leaf, intermediates, offline: true);
     }
 
+    private readonly Lock _openSslGate = new();
+    private (SslProtocols Protocols, OpenSslServerContext? Context)[] _openSslContexts = [];
+
     public X509Certificate2 Leaf { get; }
 
     public X509Certificate2Collection Intermediates { get; }
@@ -33,6 +39,62 @@ public sealed class ServerCertificate
     public string Thumbprint => Leaf.Thumbprint;
 
     public bool IsValidAt(DateTimeOffset now) => now >= NotBefore && now < NotAfter;
+
+    /// <summary>
+    /// The OpenSSL server context that handshakes presenting this certificate with <paramref name="protocols"/> are
+    /// made from, built on first use (once per protocol set); null when the key cannot be exported to OpenSSL or
+    /// OpenSSL refuses the certificate, and those handshakes go through <c>SslStream</c>.
+    /// </summary>
+    internal OpenSslServerContext? OpenSslContext(SslProtocols protocols)
+    {
+        foreach (var (built, context) in Volatile.Read(ref _openSslContexts))
+        {
+            if (built == protocols)
+            {
+                return context;
+            }
+        }
+
+        lock (_openSslGate)
+        {
+            foreach (var (built, context) in _openSslContexts)
+            {
+                if (built == protocols)
+                {
+                    return context;
+                }
+            }
+
+            var created = TryCreateOpenSslContext(protocols);
+            Volatile.Write(ref _openSslContexts, [.. _openSslContexts, (protocols, created)]);
+            return created;
+        }
+    }
+
+    private OpenSslServerContext? TryCreateOpenSslContext(SslProtocols protocols)
+    {
+        byte[]? key = null;
+        try
+        {
+            using (var ecdsa = Leaf.GetECDsaPrivateKey())
+            using (var rsa = ecdsa is null ? Leaf.GetRSAPrivateKey() : null)
+            {
+                key = ecdsa?.ExportPkcs8PrivateKey() ?? rsa?.ExportPkcs8PrivateKey();
+            }
+
+            return key is null
+                ? null
+                : OpenSslServerContext.Create(Leaf.RawData, Intermediates.Select(c => c.RawData), key, protocols);
+        }
+        catch (Exception ex) when (ex is CryptographicException or DllNotFoundException or EntryPointNotFoundException or PlatformNotSupportedException)
+        {
+            return null;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+    }
 
     /// <summary>A PEM chain (leaf first) and a PEM private key (PKCS#8, SEC1 or PKCS#1).</summary>
     public static ServerCertificate FromPem(string chainPem, string keyPem, string source)

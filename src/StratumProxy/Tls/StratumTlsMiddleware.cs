@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Stratum.Transport;
+using Stratum.Transport.Tls;
 using StratumProxy.Acme.Challenges;
 
 namespace StratumProxy.Tls;
@@ -16,7 +17,14 @@ internal sealed partial class StratumTlsMiddleware(TlsConnectionOptions options)
 
     private readonly ILogger _logger = options.LoggerFactory.CreateLogger<StratumTlsMiddleware>();
 
-    /// <summary>Reads the ClientHello without consuming it, publishes it, and counts handshakes that never complete.</summary>
+    // The pipeline after Kestrel's TLS stage, for handshakes made here on OpenSSL (set when the pipeline is built).
+    private ConnectionDelegate? _afterHandshake;
+
+    /// <summary>
+    /// Reads the ClientHello without consuming it, publishes it, and counts handshakes that never complete. Where the
+    /// connection can carry OpenSSL records itself and the certificate is ready for it, the handshake is made here
+    /// on OpenSSL and Kestrel's TLS stage (and its <c>SslStream</c>) is skipped; otherwise that stage makes it.
+    /// </summary>
     public ConnectionDelegate SniffClientHello(ConnectionDelegate next) => async context =>
     {
         var feature = new ClientHelloFeature();
@@ -33,36 +41,128 @@ internal sealed partial class StratumTlsMiddleware(TlsConnectionOptions options)
 
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.ConnectionClosed);
-            timeout.CancelAfter(options.HandshakeTimeout);
-            feature.ClientHello = await ReadClientHelloAsync(context.Transport.Input, timeout.Token);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or ConnectionResetException or ConnectionAbortedException)
-        {
-            options.Metrics.HandshakeFailed();
-            LogHandshakeFailed(_logger, options.ListenerName, context.RemoteEndPoint?.ToString(), "no ClientHello: " + ex.Message);
-            return;
-        }
+            var handshook = false;
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.ConnectionClosed))
+            {
+                timeout.CancelAfter(options.HandshakeTimeout);
+                try
+                {
+                    feature.ClientHello = await ReadClientHelloAsync(context.Transport.Input, timeout.Token);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or IOException or ConnectionResetException or ConnectionAbortedException)
+                {
+                    options.Metrics.HandshakeFailed();
+                    feature.FailureCounted = true;
+                    LogHandshakeFailed(_logger, options.ListenerName, context.RemoteEndPoint?.ToString(), "no ClientHello: " + ex.Message);
+                    return;
+                }
 
-        if (OpenSslConnection.IsAvailable && context.Features.Get<ITlsRecordLayerFeature>() is not null)
-        {
-            feature.HandshakeReader = new TlsRecordBoundedReader(context.Transport);
-            context.Transport = feature.HandshakeReader;
-        }
+                if (_afterHandshake is not null && OpenSslContextFor(context, feature.ClientHello) is { } openSsl)
+                {
+                    handshook = await HandshakeOnOpenSslAsync(context, feature, openSsl, timeout.Token);
+                    if (!handshook)
+                    {
+                        return;
+                    }
+                }
+            }
 
-        try
-        {
+            if (handshook)
+            {
+                await _afterHandshake!(context);
+                return;
+            }
+
+            options.Metrics.HandshakeEngineChosen(openSsl: false);
+            if (OpenSslConnection.IsAvailable && context.Features.Get<ITlsRecordLayerFeature>() is not null)
+            {
+                feature.HandshakeReader = new TlsRecordBoundedReader(context.Transport);
+                context.Transport = feature.HandshakeReader;
+            }
+
             await next(context);
         }
         finally
         {
-            if (!feature.HandshakeCompleted)
+            if (!feature.HandshakeCompleted && !feature.FailureCounted)
             {
                 options.Metrics.HandshakeFailed();
                 LogHandshakeFailed(_logger, options.ListenerName, context.RemoteEndPoint?.ToString(), "handshake not completed (sni " + (feature.ClientHello?.ServerName ?? "none") + ")");
             }
         }
     };
+
+    /// <summary>
+    /// The OpenSSL context for this connection's handshake, or null when it goes through Kestrel's TLS stage: a
+    /// transport without its own record layer, a tls-alpn-01 validation (answered with the challenge certificate
+    /// and its ALPN there), no certificate for the name yet, or a certificate OpenSSL cannot take.
+    /// </summary>
+    private OpenSslServerContext? OpenSslContextFor(ConnectionContext context, ClientHelloInfo? hello)
+    {
+        if (hello is null
+            || hello.Offers(TlsAlpnChallengeStore.AcmeTls1.ToString())
+            || context.Features.Get<ITlsRecordLayerFeature>() is null)
+        {
+            return null;
+        }
+
+        return options.Certificates.Select(hello.ServerName)?.OpenSslContext(options.EnabledProtocols);
+    }
+
+    /// <summary>
+    /// Makes the handshake on OpenSSL over the connection's pipes and hands the connection the record layer; false
+    /// (counted and logged) when the handshake fails, times out or the peer leaves.
+    /// </summary>
+    private async ValueTask<bool> HandshakeOnOpenSslAsync(ConnectionContext context, ClientHelloFeature feature, OpenSslServerContext openSsl, CancellationToken cancellationToken)
+    {
+        options.Metrics.HandshakeEngineChosen(openSsl: true);
+        using var handshake = openSsl.StartHandshake();
+        var input = context.Transport.Input;
+        var output = context.Transport.Output;
+        string? failure = null;
+        try
+        {
+            while (failure is null && !handshake.Completed)
+            {
+                var result = await input.ReadAsync(cancellationToken);
+                var advanced = handshake.Advance(result.Buffer);
+                input.AdvanceTo(result.Buffer.End);
+
+                // The server's flight, or the alert that says why the handshake failed.
+                if (handshake.PendingOutput > 0)
+                {
+                    while (handshake.PendingOutput is > 0 and var pending)
+                    {
+                        output.Advance(handshake.ReadOutput(output.GetSpan(pending)));
+                    }
+
+                    await output.FlushAsync(cancellationToken);
+                }
+
+                failure = !advanced ? handshake.Failure
+                    : !handshake.Completed && result.IsCompleted ? "the client closed during the handshake"
+                    : null;
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ConnectionResetException or ConnectionAbortedException)
+        {
+            failure = ex is OperationCanceledException ? "handshake timed out or the connection closed" : ex.Message;
+        }
+
+        var plaintext = failure is null ? context.Features.Get<ITlsRecordLayerFeature>()!.TryTakeOverRecords(handshake.Connection) : null;
+        if (plaintext is null)
+        {
+            options.Metrics.HandshakeFailed();
+            feature.FailureCounted = true;
+            LogHandshakeFailed(_logger, options.ListenerName, context.RemoteEndPoint?.ToString(), failure ?? "the connection could not take the records over");
+            return false;
+        }
+
+        context.Transport = plaintext;
+        context.Features.Set<ITlsHandshakeFeature>(new OpenSslHandshakeFeature(handshake.Protocol, feature.ClientHello?.ServerName));
+        feature.RecordsTakenOver = true;
+        return true;
+    }
 
     /// <summary>Kestrel's per-connection callback: the certificate context for the SNI, or the tls-alpn-01 challenge certificate.</summary>
     public ValueTask<SslServerAuthenticationOptions> SelectServerOptions(TlsHandshakeCallbackContext context)
@@ -96,7 +196,14 @@ internal sealed partial class StratumTlsMiddleware(TlsConnectionOptions options)
     }
 
     /// <summary>Counts the finished handshake; a tls-alpn-01 validation connection ends here (RFC 8737 §3: no data follows).</summary>
-    public ConnectionDelegate AfterHandshake(ConnectionDelegate next) => async context =>
+    public ConnectionDelegate AfterHandshake(ConnectionDelegate next)
+    {
+        ConnectionDelegate afterHandshake = context => AfterHandshakeAsync(context, next);
+        _afterHandshake = afterHandshake;
+        return afterHandshake;
+    }
+
+    private async Task AfterHandshakeAsync(ConnectionContext context, ConnectionDelegate next)
     {
         var feature = context.Features.Get<ClientHelloFeature>();
         if (feature is not null)
@@ -117,7 +224,11 @@ internal sealed partial class StratumTlsMiddleware(TlsConnectionOptions options)
         }
 
         options.Metrics.HandshakeSucceeded(protocol);
-        if (context.Features.Get<ISslStreamFeature>()?.SslStream is { } ssl)
+        if (feature?.RecordsTakenOver == true)
+        {
+            options.Metrics.RecordLayerChosen(openSsl: true);
+        }
+        else if (context.Features.Get<ISslStreamFeature>()?.SslStream is { } ssl)
         {
             OpenSslIdleBuffers.TryRelease(ssl);
 
@@ -140,7 +251,7 @@ internal sealed partial class StratumTlsMiddleware(TlsConnectionOptions options)
         }
 
         await next(context);
-    };
+    }
 
     private static async ValueTask<ClientHelloInfo?> ReadClientHelloAsync(System.IO.Pipelines.PipeReader input, CancellationToken cancellationToken)
     {

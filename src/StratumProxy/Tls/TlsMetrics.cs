@@ -9,6 +9,7 @@ public sealed class TlsMetrics
     private readonly Counter _handshakes;
     private readonly Gauge _expiry;
     private readonly Counter _recordLayers;
+    private readonly Counter _handshakeEngines;
 
     public TlsMetrics(IMetricFactory factory)
     {
@@ -24,6 +25,10 @@ public sealed class TlsMetrics
             "stratum_proxy_tls_record_layer_total",
             "TLS sessions by what carries their records after the handshake: openssl (the proxy's own record layer on the socket) or stream (the runtime's TLS stream, when the connection could not be taken over).",
             new CounterConfiguration { LabelNames = ["layer"] });
+        _handshakeEngines = factory.CreateCounter(
+            "stratum_proxy_tls_handshake_engine_total",
+            "TLS handshakes begun by what makes them: openssl (the proxy, on OpenSSL directly) or stream (the runtime's TLS stream: tls-alpn-01 validations, certificates OpenSSL could not take, transports without their own record layer).",
+            new CounterConfiguration { LabelNames = ["engine"] });
     }
 
     public void HandshakeSucceeded(SslProtocols protocol) => _handshakes.WithLabels(["success", ProtocolLabel(protocol)]).Inc();
@@ -35,6 +40,10 @@ public sealed class TlsMetrics
     public void RecordLayerChosen(bool openSsl) => _recordLayers.WithLabels([openSsl ? "openssl" : "stream"]).Inc();
 
     public double RecordLayerCount(string layer) => _recordLayers.WithLabels([layer]).Value;
+
+    public void HandshakeEngineChosen(bool openSsl) => _handshakeEngines.WithLabels([openSsl ? "openssl" : "stream"]).Inc();
+
+    public double HandshakeEngineCount(string engine) => _handshakeEngines.WithLabels([engine]).Value;
 
     public void SetExpiry(string host, DateTimeOffset notAfter) => _expiry.WithLabels([host]).Set(notAfter.ToUnixTimeSeconds());
 

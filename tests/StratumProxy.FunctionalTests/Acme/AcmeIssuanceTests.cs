@@ -58,7 +58,9 @@ public sealed class AcmeIssuanceTests(PebbleFixture pebble) : IClassFixture<Pebb
         await using var frontend = new HttpFrontend($"127.0.0.1:{pebble.HttpChallengePort}", routes, stack.HttpChallenges, NullLoggerFactory.Instance);
         await frontend.StartAsync(CancellationToken.None);
         var options = stack.Factory.Create("btc-ssl", new TlsListenerOptions { Certificate = CertificateSource.Acme, Hosts = [host] }, TimeSpan.FromSeconds(10));
-        await using var listener = await TlsEchoHost.StartAsync(options);
+
+        // On the proxy's own transport: the issued chain (leaf and the CA's intermediate) is served by OpenSSL directly.
+        await using var listener = await TlsEchoHost.StartAsync(options, onEventLoops: true);
 
         var issued = WhenIssued(stack.Renewal);
         await stack.Renewal.StartAsync(CancellationToken.None);
@@ -67,6 +69,8 @@ public sealed class AcmeIssuanceTests(PebbleFixture pebble) : IClassFixture<Pebb
         await using var client = await TlsTestClient.ConnectAsync(listener.Port, host, trustedRoots: pebble.IssuingRoots);
         Assert.True(client.ChainValid);
         Assert.Equal(certificate.Thumbprint, client.ServerCertificate.Thumbprint);
+        Assert.Equal("issued", await client.EchoAsync("issued"));
+        Assert.Equal(1, stack.Environment.TlsMetrics.HandshakeEngineCount("openssl"));
         Assert.Equal(1, stack.Metrics.Orders("success"));
         await stack.Renewal.StopAsync(CancellationToken.None);
         await frontend.StopAsync(CancellationToken.None);
@@ -79,7 +83,10 @@ public sealed class AcmeIssuanceTests(PebbleFixture pebble) : IClassFixture<Pebb
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var stack = new AcmeTestStack(pebble, AcmeChallengeKind.TlsAlpn01, clock, new AcmeRenewalTuning { MinimumRenewalInterval = TimeSpan.FromMinutes(1) });
         var options = stack.Factory.Create("btc-ssl", new TlsListenerOptions { Certificate = CertificateSource.Acme, Hosts = [host] }, TimeSpan.FromSeconds(10));
-        await using var listener = await TlsEchoHost.StartAsync(options, pebble.TlsChallengePort);
+
+        // On the proxy's own transport: the CA's tls-alpn-01 validations go through the runtime's TLS stream (they
+        // need the challenge certificate and ALPN), the miners' handshakes through OpenSSL directly.
+        await using var listener = await TlsEchoHost.StartAsync(options, pebble.TlsChallengePort, onEventLoops: true);
         var first = WhenIssued(stack.Renewal);
         await stack.Renewal.StartAsync(CancellationToken.None);
         var firstCertificate = await first.WaitAsync(IssueTimeout);
@@ -97,6 +104,9 @@ public sealed class AcmeIssuanceTests(PebbleFixture pebble) : IClassFixture<Pebb
         await using var renewed = await TlsTestClient.ConnectAsync(listener.Port, host, trustedRoots: pebble.IssuingRoots);
         Assert.True(renewed.ChainValid);
         Assert.Equal(secondCertificate.Thumbprint, renewed.ServerCertificate.Thumbprint);
+        Assert.Equal("renewed", await renewed.EchoAsync("renewed"));
+        Assert.Equal(2, stack.Environment.TlsMetrics.HandshakeEngineCount("openssl"));
+        Assert.True(stack.Environment.TlsMetrics.HandshakeEngineCount("stream") >= 2, "the CA's validations did not go through the TLS stream");
         Assert.Equal(2, stack.Metrics.Orders("success"));
         await stack.Renewal.StopAsync(CancellationToken.None);
     }

@@ -4,8 +4,11 @@ using StratumProxy.Configuration;
 namespace StratumProxy.FunctionalTests.Tls;
 
 /// <summary><c>openssl s_client</c> (through scripts/tls-check.sh) against a TLS listener with an echo handler.</summary>
-public sealed class OpensslClientTests : IDisposable
+public class OpensslClientTests : IDisposable
 {
+    /// <summary>True where the proxy's own transport carries the connections and the handshakes are made on OpenSSL.</summary>
+    protected virtual bool OnEventLoops => false;
+
     private const string Host = "ssl.pool.test";
     private readonly TlsTestEnvironment _env = new();
 
@@ -51,7 +54,7 @@ public sealed class OpensslClientTests : IDisposable
     {
         var factory = _env.NewFactory();
         var options = factory.Create("ssl", new TlsListenerOptions { Certificate = CertificateSource.SelfSigned, Hosts = [Host] }, TimeSpan.FromSeconds(10));
-        return await TlsEchoHost.StartAsync(options);
+        return await TlsEchoHost.StartAsync(options, onEventLoops: OnEventLoops);
     }
 
     private string ExportServedCertificate()
@@ -79,5 +82,15 @@ public sealed class OpensslClientTests : IDisposable
         return (process.ExitCode, await output, await error);
     }
 
-    public void Dispose() => _env.Dispose();
+    public void Dispose()
+    {
+        _env.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>The same with the handshakes made on OpenSSL by the proxy's own transport.</summary>
+public sealed class OpensslClientOnEventLoopsTests : OpensslClientTests
+{
+    protected override bool OnEventLoops => true;
 }

@@ -23,7 +23,11 @@ internal sealed class TlsEchoHost : IAsyncDisposable
 
     public int Port { get; }
 
-    public static Task<TlsEchoHost> StartAsync(TlsConnectionOptions options, int port = 0) => StartAsync(options, port, EchoAsync, onEventLoops: false);
+    /// <summary>
+    /// On Kestrel's socket transport the handshake is the runtime's <c>SslStream</c>'s; on the proxy's own transport
+    /// (<paramref name="onEventLoops"/>) it is made on OpenSSL and the records go through the connection's own layer.
+    /// </summary>
+    public static Task<TlsEchoHost> StartAsync(TlsConnectionOptions options, int port = 0, bool onEventLoops = false) => StartAsync(options, port, EchoAsync, onEventLoops);
 
     /// <summary>The same on the proxy's own transport (its event loops, completions inline), with <paramref name="handler"/> after the handshake.</summary>
     public static Task<TlsEchoHost> StartOnEventLoopsAsync(TlsConnectionOptions options, ConnectionDelegate handler) =>

@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography;
@@ -7,16 +8,65 @@ using StratumProxy.Tls;
 
 namespace StratumProxy.FunctionalTests.Tls;
 
-public sealed class TlsListenerTests : IDisposable
+/// <summary>The TLS listener with the runtime's <c>SslStream</c> making the handshakes (Kestrel's socket transport).</summary>
+public class TlsListenerTests : IDisposable
 {
     private readonly TlsTestEnvironment _env = new();
+
+    /// <summary>True where the proxy's own transport carries the connections and the handshakes are made on OpenSSL.</summary>
+    protected virtual bool OnEventLoops => false;
+
+    private string Engine => OnEventLoops ? "openssl" : "stream";
+
+    [Fact]
+    public async Task Handshakes_are_made_by_the_engine_of_the_transport_and_a_refused_one_is_counted_once()
+    {
+        using var factory = _env.NewFactory();
+        var options = factory.Create("engine", new TlsListenerOptions { Hosts = ["pool.test"], Protocols = ["Tls13"] }, TimeSpan.FromSeconds(10));
+        await using var host = await StartHostAsync(options);
+
+        // A well-formed ClientHello the server refuses: TLS 1.2 on a listener that allows 1.3 only.
+        await Assert.ThrowsAnyAsync<Exception>(() => TlsTestClient.ConnectAsync(host.Port, "pool.test", SslProtocols.Tls12));
+        await Eventually.UntilAsync(() => _env.TlsMetrics.HandshakeCount("failure", "unknown") == 1, TimeSpan.FromSeconds(10), "the refused handshake to be counted");
+
+        await using (var client = await TlsTestClient.ConnectAsync(host.Port, "pool.test"))
+        {
+            Assert.Equal(SslProtocols.Tls13, client.Ssl.SslProtocol);
+            Assert.Equal("ping", await client.EchoAsync("ping"));
+        }
+
+        Assert.Equal(2, _env.TlsMetrics.HandshakeEngineCount(Engine));
+        Assert.Equal(0, _env.TlsMetrics.HandshakeEngineCount(OnEventLoops ? "stream" : "openssl"));
+        Assert.Equal(1, _env.TlsMetrics.HandshakeCount("failure", "unknown"));
+        Assert.Equal(1, _env.TlsMetrics.HandshakeCount("success", "tls13"));
+    }
+
+    [Fact]
+    public async Task A_client_offering_acme_tls_1_with_no_challenge_pending_is_served_through_the_stream()
+    {
+        using var factory = _env.NewFactory();
+        var options = factory.Create("alpn", new TlsListenerOptions { Hosts = ["pool.test"] }, TimeSpan.FromSeconds(10));
+        await using var host = await StartHostAsync(options);
+
+        await using var client = await TlsTestClient.ConnectAsync(host.Port, "pool.test", alpn: [new SslApplicationProtocol("acme-tls/1")]);
+
+        Assert.Equal("CN=pool.test", client.ServerCertificate.Subject);
+        Assert.Equal("ping", await client.EchoAsync("ping"));
+        Assert.Equal(1, _env.TlsMetrics.HandshakeEngineCount("stream"));
+        Assert.Equal(0, _env.TlsMetrics.HandshakeEngineCount("openssl"));
+
+        // On the proxy's own transport the records still leave the stream for the connection's own record layer.
+        Assert.Equal(OnEventLoops ? 1 : 0, _env.TlsMetrics.RecordLayerCount("openssl"));
+    }
+
+    private protected Task<TlsEchoHost> StartHostAsync(TlsConnectionOptions options, int port = 0) => TlsEchoHost.StartAsync(options, port, OnEventLoops);
 
     [Fact]
     public async Task SniPicksTheHostsCertificateAndNoSniGetsTheFirst()
     {
         using var factory = _env.NewFactory();
         var options = factory.Create("sni", new TlsListenerOptions { Certificate = CertificateSource.SelfSigned, Hosts = ["a.pool.test", "b.pool.test"] }, TimeSpan.FromSeconds(10));
-        await using var host = await TlsEchoHost.StartAsync(options);
+        await using var host = await StartHostAsync(options);
 
         await using (var a = await TlsTestClient.ConnectAsync(host.Port, "a.pool.test"))
         {
@@ -52,7 +102,7 @@ public sealed class TlsListenerTests : IDisposable
     {
         using var factory = _env.NewFactory();
         var options = factory.Create("versions", new TlsListenerOptions { Hosts = ["pool.test"] }, TimeSpan.FromSeconds(10));
-        await using var host = await TlsEchoHost.StartAsync(options);
+        await using var host = await StartHostAsync(options);
 
         await using var client = await TlsTestClient.ConnectAsync(host.Port, "pool.test", protocol);
 
@@ -66,7 +116,7 @@ public sealed class TlsListenerTests : IDisposable
     {
         using var factory = _env.NewFactory();
         var options = factory.Create("old", new TlsListenerOptions { Hosts = ["pool.test"] }, TimeSpan.FromSeconds(10));
-        await using var host = await TlsEchoHost.StartAsync(options);
+        await using var host = await StartHostAsync(options);
 
 #pragma warning disable SYSLIB0039 // TLS 1.1 on purpose: the server must refuse it
         var attempt = TlsTestClient.ConnectAsync(host.Port, "pool.test", SslProtocols.Tls11);
@@ -95,7 +145,7 @@ public sealed class TlsListenerTests : IDisposable
     {
         using var factory = _env.NewFactory();
         var options = factory.Create("slow", new TlsListenerOptions { Hosts = ["pool.test"] }, TimeSpan.FromMilliseconds(500));
-        await using var host = await TlsEchoHost.StartAsync(options);
+        await using var host = await StartHostAsync(options);
 
         using var tcp = new TcpClient();
         await tcp.ConnectAsync("127.0.0.1", host.Port);
@@ -111,7 +161,7 @@ public sealed class TlsListenerTests : IDisposable
     {
         using var factory = _env.NewFactory();
         var options = factory.Create("garbage", new TlsListenerOptions { Hosts = ["pool.test"] }, TimeSpan.FromSeconds(5));
-        await using var host = await TlsEchoHost.StartAsync(options);
+        await using var host = await StartHostAsync(options);
 
         using (var tcp = new TcpClient())
         {
@@ -140,7 +190,7 @@ public sealed class TlsListenerTests : IDisposable
         using (var factory = _env.NewFactory())
         {
             var options = factory.Create("dev", new TlsListenerOptions { Certificate = CertificateSource.SelfSigned, Hosts = ["dev.pool.test"] }, TimeSpan.FromSeconds(10));
-            await using var host = await TlsEchoHost.StartAsync(options);
+            await using var host = await StartHostAsync(options);
             await using var client = await TlsTestClient.ConnectAsync(host.Port, "dev.pool.test");
             firstThumbprint = client.ServerCertificate.Thumbprint;
         }
@@ -155,7 +205,7 @@ public sealed class TlsListenerTests : IDisposable
         var restarted = _env.NewSelfSignedStore();
         using var restartedFactory = new TlsListenerFactory(_env.TlsMetrics, restarted, null, _env.AlpnChallenges, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, TimeProvider.System);
         var again = restartedFactory.Create("dev", new TlsListenerOptions { Certificate = CertificateSource.SelfSigned, Hosts = ["dev.pool.test"] }, TimeSpan.FromSeconds(10));
-        await using var restartedHost = await TlsEchoHost.StartAsync(again);
+        await using var restartedHost = await StartHostAsync(again);
         await using var second = await TlsTestClient.ConnectAsync(restartedHost.Port, "dev.pool.test");
 
         Assert.Equal(firstThumbprint, second.ServerCertificate.Thumbprint);
@@ -169,7 +219,7 @@ public sealed class TlsListenerTests : IDisposable
         var first = WritePemPair("file.pool.test", certPath, keyPath);
         using var factory = _env.NewFactory(TimeSpan.FromMilliseconds(100));
         var options = factory.Create("file", new TlsListenerOptions { Certificate = CertificateSource.File, Hosts = ["file.pool.test"], CertificatePath = certPath, KeyPath = keyPath }, TimeSpan.FromSeconds(10));
-        await using var host = await TlsEchoHost.StartAsync(options);
+        await using var host = await StartHostAsync(options);
         await using var established = await TlsTestClient.ConnectAsync(host.Port, "file.pool.test");
         Assert.Equal(first, established.ServerCertificate.Thumbprint);
 
@@ -197,7 +247,7 @@ public sealed class TlsListenerTests : IDisposable
         await File.WriteAllBytesAsync(pfxPath, certificate.Export(X509ContentType.Pkcs12, "secret"));
         using var factory = _env.NewFactory();
         var options = factory.Create("pfx", new TlsListenerOptions { Certificate = CertificateSource.File, Hosts = ["pfx.pool.test"], CertificatePath = pfxPath, Password = "secret" }, TimeSpan.FromSeconds(10));
-        await using var host = await TlsEchoHost.StartAsync(options);
+        await using var host = await StartHostAsync(options);
 
         await using var client = await TlsTestClient.ConnectAsync(host.Port, "pfx.pool.test");
 
@@ -221,7 +271,11 @@ public sealed class TlsListenerTests : IDisposable
         return certificate.Thumbprint;
     }
 
-    public void Dispose() => _env.Dispose();
+    public void Dispose()
+    {
+        _env.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     private static class Tls
     {
@@ -236,4 +290,10 @@ public sealed class TlsListenerTests : IDisposable
             return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(30));
         }
     }
+}
+
+/// <summary>The same listener on the proxy's own transport: the handshakes are made on OpenSSL, without <c>SslStream</c>.</summary>
+public sealed class TlsListenerOnEventLoopsTests : TlsListenerTests
+{
+    protected override bool OnEventLoops => true;
 }

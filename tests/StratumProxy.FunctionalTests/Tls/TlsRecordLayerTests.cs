@@ -10,8 +10,8 @@ using StratumProxy.Tls;
 namespace StratumProxy.FunctionalTests.Tls;
 
 /// <summary>
-/// The proxy's own TLS record layer: after the runtime's handshake, the miner's records are decrypted and encrypted
-/// with OpenSSL on the connection's socket. Real TLS clients (the runtime's and <c>openssl s_client</c>) on loopback.
+/// The proxy's own TLS handshake and record layer: the handshake is made on OpenSSL and the miner's records are
+/// decrypted and encrypted with OpenSSL on the connection's socket. Real TLS clients (the runtime's and <c>openssl s_client</c>) on loopback.
 /// </summary>
 public sealed class TlsRecordLayerTests
 {
@@ -32,6 +32,8 @@ public sealed class TlsRecordLayerTests
         Assert.Contains("\"result\":true", await miner.ReadLineAsync(), StringComparison.Ordinal);
 
         var metrics = proxy.Get<TlsMetrics>();
+        Assert.Equal(1, metrics.HandshakeEngineCount("openssl"));
+        Assert.Equal(0, metrics.HandshakeEngineCount("stream"));
         Assert.Equal(1, metrics.RecordLayerCount("openssl"));
         Assert.Equal(0, metrics.RecordLayerCount("stream"));
         var connection = await backend.WaitForConnectionAsync();
