@@ -3,6 +3,8 @@
 # backend, and short load windows alternate between them, so a host that gets faster or slower during the
 # comparison weighs on both alike. Prints user, system and total CPU per round trip of each, and each window's p99.
 #   bench/compare-builds.sh BUILD_A BUILD_B [--rounds 8] [--seconds 3] [--conns 50] [--port-base 17700]
+#                           [--env-a "NAME=VALUE ..."] [--env-b "NAME=VALUE ..."]
+# --env-a/--env-b add environment variables to one build's process: one build twice with two runtime settings.
 # A build is a copy of src/StratumProxy/bin/Release (the directory holding net10.0/StratumProxy.dll):
 #   dotnet build -c Release src/StratumProxy && cp -r src/StratumProxy/bin/Release /tmp/before
 # Needs bench/run.sh to have built the load generator and the backend once.
@@ -16,12 +18,15 @@ SECONDS_PER_WINDOW=3
 CONNS=50
 PORT_BASE=17700
 BUILDS=()
+EXTRA_ENV=("" "")
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --rounds) ROUNDS="$2"; shift 2 ;;
         --seconds) SECONDS_PER_WINDOW="$2"; shift 2 ;;
         --conns) CONNS="$2"; shift 2 ;;
         --port-base) PORT_BASE="$2"; shift 2 ;;
+        --env-a) EXTRA_ENV[0]="$2"; shift 2 ;;
+        --env-b) EXTRA_ENV[1]="$2"; shift 2 ;;
         -*) echo "unknown option $1" >&2; exit 2 ;;
         *) BUILDS+=("$1"); shift ;;
     esac
@@ -64,7 +69,8 @@ for i in 0 1; do
   "Pool": { "Enabled": false }
 }
 JSON
-    (cd "$ROOT" && exec env "${env_args[@]}" dotnet "${BUILDS[$i]}/net10.0/StratumProxy.dll" --config "$OUT/build$i.json") > "$OUT/build$i.out" 2>&1 &
+    # shellcheck disable=SC2086 # EXTRA_ENV holds NAME=VALUE words
+    (cd "$ROOT" && exec env "${env_args[@]}" ${EXTRA_ENV[$i]} dotnet "${BUILDS[$i]}/net10.0/StratumProxy.dll" --config "$OUT/build$i.json") > "$OUT/build$i.out" 2>&1 &
     PROXIES+=($!); PIDS+=($!); PORTS+=("$port")
 done
 for i in 0 1; do
@@ -99,7 +105,7 @@ done
 
 hz=$(getconf CLK_TCK)
 for i in 0 1; do
-    awk -v name="${BUILDS[$i]}" -v u="${USER_TICKS[$i]}" -v s="${SYSTEM_TICKS[$i]}" -v r="${REQUESTS[$i]}" -v hz="$hz" -v p="${P99S[$i]}" \
+    awk -v name="${BUILDS[$i]}${EXTRA_ENV[$i]:+ (${EXTRA_ENV[$i]})}" -v u="${USER_TICKS[$i]}" -v s="${SYSTEM_TICKS[$i]}" -v r="${REQUESTS[$i]}" -v hz="$hz" -v p="${P99S[$i]}" \
         'BEGIN {printf "%s: user %.3f us, system %.3f us, total %.3f us per round trip (%d round trips); p99 per window (us):%s\n",
                 name, u * 1e6 / hz / r, s * 1e6 / hz / r, (u + s) * 1e6 / hz / r, r, p}'
 done | tee "$OUT/summary.txt"
