@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using Stratum.Transport.Native;
@@ -12,9 +11,10 @@ namespace Stratum.Transport.Tls;
 /// </summary>
 public sealed unsafe class OpenSslServerContext
 {
-    private readonly ContextHandle _context;
+    private static readonly Action<nint> FreeContext = LibSsl.ContextFree;
+    private readonly OpenSslHandle _context;
 
-    private OpenSslServerContext(ContextHandle context) => _context = context;
+    private OpenSslServerContext(OpenSslHandle context) => _context = context;
 
     /// <summary>
     /// Builds the context from the leaf certificate (DER), its intermediates (DER, leaf's issuer first) and the
@@ -25,7 +25,7 @@ public sealed unsafe class OpenSslServerContext
     {
         var (minimum, maximum) = VersionRange(protocols);
         LibSsl.ClearErrors();
-        var handle = new ContextHandle(LibSsl.ContextNew(LibSsl.ServerMethod()));
+        var handle = new OpenSslHandle(LibSsl.ContextNew(LibSsl.ServerMethod()), FreeContext);
         if (handle.IsInvalid)
         {
             throw Failure("SSL_CTX_new");
@@ -129,19 +129,4 @@ public sealed unsafe class OpenSslServerContext
 
     private static CryptographicException Failure(string what) =>
         new($"OpenSSL refused the {what}: {LibSsl.TakeError() ?? "no reason given"}.");
-
-    /// <summary>Frees the context once no connection holds it: OpenSSL counts the connections' references itself.</summary>
-    internal sealed class ContextHandle : SafeHandle
-    {
-        public ContextHandle(nint context)
-            : base(0, ownsHandle: true) => SetHandle(context);
-
-        public override bool IsInvalid => handle == 0;
-
-        protected override bool ReleaseHandle()
-        {
-            LibSsl.ContextFree(handle);
-            return true;
-        }
-    }
 }

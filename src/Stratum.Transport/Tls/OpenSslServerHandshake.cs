@@ -14,12 +14,13 @@ namespace Stratum.Transport.Tls;
 /// </summary>
 public sealed unsafe class OpenSslServerHandshake : IDisposable
 {
-    private readonly ConnectionHandle _connection;
+    private static readonly Action<nint> FreeConnection = LibSsl.Free;
+    private readonly OpenSslHandle _connection;
     private readonly nint _ssl;
     private readonly nint _input;
     private readonly nint _output;
 
-    private OpenSslServerHandshake(ConnectionHandle connection, nint input, nint output)
+    private OpenSslServerHandshake(OpenSslHandle connection, nint input, nint output)
     {
         _connection = connection;
         _ssl = connection.DangerousGetHandle();
@@ -60,7 +61,7 @@ public sealed unsafe class OpenSslServerHandshake : IDisposable
                 throw new CryptographicException($"OpenSSL could not start a connection: {LibSsl.TakeError() ?? "no reason given"}.");
             }
 
-            var connection = new ConnectionHandle(ssl);
+            var connection = new OpenSslHandle(ssl, FreeConnection);
             var input = LibSsl.BioNew(LibSsl.BioMemoryMethod());
             var output = LibSsl.BioNew(LibSsl.BioMemoryMethod());
             if (input == 0 || output == 0)
@@ -138,18 +139,4 @@ public sealed unsafe class OpenSslServerHandshake : IDisposable
 
     /// <summary>Lets the connection go; the record layer keeps its own reference when it took the connection over.</summary>
     public void Dispose() => _connection.Dispose();
-
-    private sealed class ConnectionHandle : SafeHandle
-    {
-        public ConnectionHandle(nint ssl)
-            : base(0, ownsHandle: true) => SetHandle(ssl);
-
-        public override bool IsInvalid => handle == 0;
-
-        protected override bool ReleaseHandle()
-        {
-            LibSsl.Free(handle);
-            return true;
-        }
-    }
 }
