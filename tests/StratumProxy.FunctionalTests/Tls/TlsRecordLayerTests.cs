@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
+using System.Text.Json.Nodes;
 using StratumProxy.FunctionalTests.Infrastructure;
 using StratumProxy.FunctionalTests.Stratum;
 using StratumProxy.Tls;
@@ -61,6 +62,33 @@ public sealed class TlsRecordLayerTests
         var connection = await backend.WaitForConnectionAsync();
         Assert.Equal(Subscribe + "\n", Encoding.UTF8.GetString(connection.Received));
         Assert.Equal(1, proxy.Get<TlsMetrics>().RecordLayerCount("openssl"));
+    }
+
+    [Fact]
+    public async Task A_miner_that_never_sends_its_finished_is_closed_at_the_handshake_timeout_and_counted_once()
+    {
+        await using var backend = new RecordingBackend();
+        var config = TlsStratumTests.TlsListener(backend);
+        config["Limits"] = new JsonObject { ["HandshakeTimeout"] = "00:00:01" };
+        await using var proxy = await ProxyTestHost.StartAsync(config);
+
+        // TLS 1.3: the client counts its handshake done once it has sent its Finished, which is held back here. The
+        // proxy's budget runs from its accept, after this clock started.
+        var started = Stopwatch.StartNew();
+        await using var miner = await TlsMiner.ConnectAsync(proxy, SslProtocols.Tls13, holdFinished: true);
+        Assert.True(await ReadUntilClosedAsync(miner.Tcp.GetStream(), new byte[256], miner.Timeout), "the proxy closed the connection");
+        Assert.True(started.Elapsed >= TimeSpan.FromMilliseconds(900), $"closed after {started.Elapsed}, before the timeout");
+
+        var metrics = proxy.Get<TlsMetrics>();
+        await Eventually.UntilAsync(() => metrics.HandshakeCount("failure", "unknown") == 1, Deadline, "the failed handshake to be counted");
+        Assert.Equal(1, metrics.HandshakeEngineCount("openssl"));
+        Assert.Equal(0, metrics.HandshakeCount("success", "tls13"));
+        Assert.Equal(0, metrics.RecordLayerCount("openssl"));
+
+        // The port serves the next miner.
+        await using var next = await TlsMiner.ConnectAsync(proxy);
+        await next.SubscribeAsync();
+        Assert.Equal(1, metrics.HandshakeCount("failure", "unknown"));
     }
 
     [Fact]
