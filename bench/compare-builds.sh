@@ -3,8 +3,10 @@
 # backend, and short load windows alternate between them, so a host that gets faster or slower during the
 # comparison weighs on both alike. Prints user, system and total CPU per round trip of each, and each window's p99.
 #   bench/compare-builds.sh BUILD_A BUILD_B [--rounds 8] [--seconds 3] [--conns 50] [--port-base 17700]
-#                           [--env-a "NAME=VALUE ..."] [--env-b "NAME=VALUE ..."]
+#                           [--env-a "NAME=VALUE ..."] [--env-b "NAME=VALUE ..."] [--tls]
 # --env-a/--env-b add environment variables to one build's process: one build twice with two runtime settings.
+# --tls runs the windows over TLS (each build's self-signed TLS listener); each window's 50 handshakes (about 1 % of a
+# 3-second window's CPU) count in it, alike for both builds.
 # A build is a copy of src/StratumProxy/bin/Release (the directory holding net10.0/StratumProxy.dll):
 #   dotnet build -c Release src/StratumProxy && cp -r src/StratumProxy/bin/Release /tmp/before
 # Needs bench/run.sh to have built the load generator and the backend once.
@@ -19,6 +21,7 @@ CONNS=50
 PORT_BASE=17700
 BUILDS=()
 EXTRA_ENV=("" "")
+TLS=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --rounds) ROUNDS="$2"; shift 2 ;;
@@ -27,11 +30,12 @@ while [[ $# -gt 0 ]]; do
         --port-base) PORT_BASE="$2"; shift 2 ;;
         --env-a) EXTRA_ENV[0]="$2"; shift 2 ;;
         --env-b) EXTRA_ENV[1]="$2"; shift 2 ;;
+        --tls) TLS=1; shift ;;
         -*) echo "unknown option $1" >&2; exit 2 ;;
         *) BUILDS+=("$1"); shift ;;
     esac
 done
-[[ ${#BUILDS[@]} -eq 2 ]] || { echo "usage: bench/compare-builds.sh BUILD_A BUILD_B [--rounds N] [--seconds S] [--conns N] [--port-base N]" >&2; exit 2; }
+[[ ${#BUILDS[@]} -eq 2 ]] || { echo "usage: bench/compare-builds.sh BUILD_A BUILD_B [--rounds N] [--seconds S] [--conns N] [--port-base N] [--env-a ENV] [--env-b ENV] [--tls]" >&2; exit 2; }
 for build in "${BUILDS[@]}"; do
     [[ -f "$build/net10.0/StratumProxy.dll" ]] || { echo "$build/net10.0/StratumProxy.dll not found" >&2; exit 1; }
 done
@@ -61,7 +65,10 @@ for i in 0 1; do
 {
   "Logging": { "LogLevel": { "Default": "Warning" } },
   "Proxy": {
-    "Listeners": { "bench": { "Endpoint": "127.0.0.1:$port", "Cluster": "backend" } },
+    "DataPath": "$OUT/data$i",
+    "Listeners": { "bench": { "Endpoint": "127.0.0.1:$port", "Cluster": "backend" },
+                   "bench-tls": { "Endpoint": "127.0.0.1:$((port + 1))", "Cluster": "backend",
+                                  "Tls": { "Certificate": "SelfSigned", "Hosts": [ "localhost" ] } } },
     "Clusters": { "backend": { "LoadBalancingPolicy": "LeastConnections",
                                "Destinations": { "backend": { "Address": "127.0.0.1:$BACKEND_PORT" } } } },
     "Management": { "Endpoint": "127.0.0.1:$((port + 2))" }
@@ -71,7 +78,7 @@ for i in 0 1; do
 JSON
     # shellcheck disable=SC2086 # EXTRA_ENV holds NAME=VALUE words
     (cd "$ROOT" && exec env "${env_args[@]}" ${EXTRA_ENV[$i]} dotnet "${BUILDS[$i]}/net10.0/StratumProxy.dll" --config "$OUT/build$i.json") > "$OUT/build$i.out" 2>&1 &
-    PROXIES+=($!); PIDS+=($!); PORTS+=("$port")
+    PROXIES+=($!); PIDS+=($!); PORTS+=("$((port + ${TLS:-0}))")
 done
 for i in 0 1; do
     wait_port "${PORTS[$i]}" 60 || { echo "build $i did not start, see $OUT/build$i.out" >&2; exit 1; }
@@ -80,7 +87,7 @@ done
 # Past the JIT first: tiered compilation and PGO re-JIT take the first seconds under load.
 for _ in 1 2 3 4 5; do
     for i in 0 1; do
-        "$BUILD/loadgen" submit --port "${PORTS[$i]}" --conns "$CONNS" --warmup 0 --duration 2 --timeout 20 > /dev/null 2>&1 || true
+        "$BUILD/loadgen" submit --port "${PORTS[$i]}" ${TLS:+--tls} --conns "$CONNS" --warmup 0 --duration 2 --timeout 20 > /dev/null 2>&1 || true
     done
 done
 
@@ -92,7 +99,7 @@ for round in $(seq 1 "$ROUNDS"); do
     order=(0 1); (( round % 2 == 0 )) && order=(1 0)
     for i in "${order[@]}"; do
         read -r user0 system0 < <(ticks "${PROXIES[$i]}")
-        line=$(timeout $((SECONDS_PER_WINDOW + 20)) "$BUILD/loadgen" submit --port "${PORTS[$i]}" --conns "$CONNS" --warmup 0 \
+        line=$(timeout $((SECONDS_PER_WINDOW + 20)) "$BUILD/loadgen" submit --port "${PORTS[$i]}" ${TLS:+--tls} --conns "$CONNS" --warmup 0 \
             --duration "$SECONDS_PER_WINDOW" --timeout $((SECONDS_PER_WINDOW + 15)) | grep '^RESULT')
         read -r user1 system1 < <(ticks "${PROXIES[$i]}")
         echo "round $round build $i $line" >> "$OUT/windows.txt"
