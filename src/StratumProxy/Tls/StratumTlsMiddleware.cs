@@ -73,7 +73,13 @@ internal sealed partial class StratumTlsMiddleware(TlsConnectionOptions options)
                 return;
             }
 
-            options.Metrics.HandshakeEngineChosen(openSsl: false);
+            // Counted only for a ClientHello: a probe that connects and closes, or bytes that are not TLS, is a failure
+            // of the stream's (counted below) but no handshake either engine began.
+            if (feature.ClientHello is not null)
+            {
+                options.Metrics.HandshakeEngineChosen(openSsl: false);
+            }
+
             if (OpenSslConnection.IsAvailable && context.Features.Get<ITlsRecordLayerFeature>() is not null)
             {
                 feature.HandshakeReader = new TlsRecordBoundedReader(context.Transport);

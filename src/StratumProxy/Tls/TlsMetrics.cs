@@ -27,7 +27,7 @@ public sealed class TlsMetrics
             new CounterConfiguration { LabelNames = ["layer"] });
         _handshakeEngines = factory.CreateCounter(
             "stratum_proxy_tls_handshake_engine_total",
-            "TLS handshakes begun by what makes them: openssl (the proxy, on OpenSSL directly) or stream (the runtime's TLS stream: tls-alpn-01 validations, certificates OpenSSL could not take, transports without their own record layer).",
+            "TLS handshakes begun on a ClientHello, by what makes them: openssl (the proxy, on OpenSSL directly) or stream (the runtime's TLS stream: tls-alpn-01 validations, certificates OpenSSL could not take, transports without their own record layer).",
             new CounterConfiguration { LabelNames = ["engine"] });
     }
 

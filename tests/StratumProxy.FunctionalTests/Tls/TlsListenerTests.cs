@@ -179,6 +179,10 @@ public class TlsListenerTests : IDisposable
         }
 
         await Eventually.UntilAsync(() => _env.TlsMetrics.HandshakeCount("failure", "unknown") >= 1, TimeSpan.FromSeconds(10), "the failed handshake to be counted");
+
+        // Not TLS, so no handshake either engine began.
+        Assert.Equal(0, _env.TlsMetrics.HandshakeEngineCount("openssl") + _env.TlsMetrics.HandshakeEngineCount("stream"));
+
         await using var client = await TlsTestClient.ConnectAsync(host.Port, "pool.test");
         Assert.Equal("ok", await client.EchoAsync("ok"));
     }
