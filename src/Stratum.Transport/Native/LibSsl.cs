@@ -19,7 +19,6 @@ internal static unsafe partial class LibSsl
     public const nint SSL_MODE_AUTO_RETRY = 0x4;
 
     public const ulong SSL_OP_NO_COMPRESSION = 1UL << 17;
-    public const int SSL_CTRL_EXTRA_CHAIN_CERT = 14;
     public const int SSL_CTRL_CHAIN_CERT = 89;
     public const int SSL_CTRL_SET_MIN_PROTO_VERSION = 123;
     public const int SSL_CTRL_SET_MAX_PROTO_VERSION = 124;

@@ -38,10 +38,6 @@ public sealed unsafe class OpenSslServerContext
             Require(LibSsl.ContextControl(context, LibSsl.SSL_CTRL_SET_MAX_PROTO_VERSION, maximum, 0) == 1, "maximum protocol version");
             LibSsl.ContextSetOptions(context, LibSsl.SSL_OP_NO_RENEGOTIATION | LibSsl.SSL_OP_NO_COMPRESSION);
 
-            // A key update's empty record must not end a read while records are queued behind it. Idle miners holding
-            // no record buffers is set on each connection once its handshake is done (the record layer does it).
-            LibSsl.ContextControl(context, LibSsl.SSL_CTRL_MODE, LibSsl.SSL_MODE_AUTO_RETRY, 0);
-
             var x509 = DecodeCertificate(leaf);
             try
             {

@@ -47,28 +47,38 @@ public sealed class ServerCertificate
     /// </summary>
     internal OpenSslServerContext? OpenSslContext(SslProtocols protocols)
     {
-        foreach (var (built, context) in Volatile.Read(ref _openSslContexts))
+        if (TryFindOpenSslContext(protocols, out var context))
         {
-            if (built == protocols)
-            {
-                return context;
-            }
+            return context;
         }
 
         lock (_openSslGate)
         {
-            foreach (var (built, context) in _openSslContexts)
+            if (TryFindOpenSslContext(protocols, out context))
             {
-                if (built == protocols)
-                {
-                    return context;
-                }
+                return context;
             }
 
-            var created = TryCreateOpenSslContext(protocols);
-            Volatile.Write(ref _openSslContexts, [.. _openSslContexts, (protocols, created)]);
-            return created;
+            context = TryCreateOpenSslContext(protocols);
+            Volatile.Write(ref _openSslContexts, [.. _openSslContexts, (protocols, context)]);
+            return context;
         }
+    }
+
+    /// <summary>True when a context for <paramref name="protocols"/> was tried already (it may be null: it could not be built).</summary>
+    private bool TryFindOpenSslContext(SslProtocols protocols, out OpenSslServerContext? context)
+    {
+        foreach (var (built, existing) in Volatile.Read(ref _openSslContexts))
+        {
+            if (built == protocols)
+            {
+                context = existing;
+                return true;
+            }
+        }
+
+        context = null;
+        return false;
     }
 
     private OpenSslServerContext? TryCreateOpenSslContext(SslProtocols protocols)

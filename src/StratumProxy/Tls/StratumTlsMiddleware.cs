@@ -57,9 +57,11 @@ internal sealed partial class StratumTlsMiddleware(TlsConnectionOptions options)
                     return;
                 }
 
-                if (_afterHandshake is not null && OpenSslContextFor(context, feature.ClientHello) is { } openSsl)
+                if (_afterHandshake is not null
+                    && context.Features.Get<ITlsRecordLayerFeature>() is { } records
+                    && OpenSslContextFor(feature.ClientHello) is { } openSsl)
                 {
-                    handshook = await HandshakeOnOpenSslAsync(context, feature, openSsl, timeout.Token);
+                    handshook = await HandshakeOnOpenSslAsync(context, records, feature, openSsl, timeout.Token);
                     if (!handshook)
                     {
                         return;
@@ -99,15 +101,13 @@ internal sealed partial class StratumTlsMiddleware(TlsConnectionOptions options)
     };
 
     /// <summary>
-    /// The OpenSSL context for this connection's handshake, or null when it goes through Kestrel's TLS stage: a
-    /// transport without its own record layer, a tls-alpn-01 validation (answered with the challenge certificate
-    /// and its ALPN there), no certificate for the name yet, or a certificate OpenSSL cannot take.
+    /// The OpenSSL context for a handshake on a transport with its own record layer, or null when it goes through
+    /// Kestrel's TLS stage: no ClientHello, a tls-alpn-01 validation (answered with the challenge certificate and
+    /// its ALPN there), no certificate for the name yet, or a certificate OpenSSL cannot take.
     /// </summary>
-    private OpenSslServerContext? OpenSslContextFor(ConnectionContext context, ClientHelloInfo? hello)
+    private OpenSslServerContext? OpenSslContextFor(ClientHelloInfo? hello)
     {
-        if (hello is null
-            || hello.Offers(TlsAlpnChallengeStore.AcmeTls1.ToString())
-            || context.Features.Get<ITlsRecordLayerFeature>() is null)
+        if (hello is null || hello.Offers(TlsAlpnChallengeStore.AcmeTls1.ToString()))
         {
             return null;
         }
@@ -119,7 +119,7 @@ internal sealed partial class StratumTlsMiddleware(TlsConnectionOptions options)
     /// Makes the handshake on OpenSSL over the connection's pipes and hands the connection the record layer; false
     /// (counted and logged) when the handshake fails, times out or the peer leaves.
     /// </summary>
-    private async ValueTask<bool> HandshakeOnOpenSslAsync(ConnectionContext context, ClientHelloFeature feature, OpenSslServerContext openSsl, CancellationToken cancellationToken)
+    private async ValueTask<bool> HandshakeOnOpenSslAsync(ConnectionContext context, ITlsRecordLayerFeature records, ClientHelloFeature feature, OpenSslServerContext openSsl, CancellationToken cancellationToken)
     {
         options.Metrics.HandshakeEngineChosen(openSsl: true);
         using var handshake = openSsl.StartHandshake();
@@ -155,7 +155,7 @@ internal sealed partial class StratumTlsMiddleware(TlsConnectionOptions options)
             failure = ex is OperationCanceledException ? "handshake timed out or the connection closed" : ex.Message;
         }
 
-        var plaintext = failure is null ? context.Features.Get<ITlsRecordLayerFeature>()!.TryTakeOverRecords(handshake.Connection) : null;
+        var plaintext = failure is null ? records.TryTakeOverRecords(handshake.Connection) : null;
         if (plaintext is null)
         {
             options.Metrics.HandshakeFailed();
@@ -236,8 +236,6 @@ internal sealed partial class StratumTlsMiddleware(TlsConnectionOptions options)
         }
         else if (context.Features.Get<ISslStreamFeature>()?.SslStream is { } ssl)
         {
-            OpenSslIdleBuffers.TryRelease(ssl);
-
             // The records from here on go through OpenSSL on the connection's own pipes, not the stream's.
             var plaintext = feature?.HandshakeReader is { KeptBounds: true }
                 && context.Features.Get<ITlsRecordLayerFeature>() is { } records
@@ -251,6 +249,11 @@ internal sealed partial class StratumTlsMiddleware(TlsConnectionOptions options)
                 // Unread since the handshake, the stream would keep its handshake buffer (8 KiB) for the session's
                 // life. Disposing it returns the buffer; the OpenSSL connection lives on while the records need it.
                 await ssl.DisposeAsync();
+            }
+            else
+            {
+                // The record layer lets idle sessions drop their record buffers itself; the stream's needs telling.
+                OpenSslIdleBuffers.TryRelease(ssl);
             }
 
             options.Metrics.RecordLayerChosen(plaintext is not null);
