@@ -6,7 +6,8 @@
 #   bench/profile.sh --mode idle [--conns 9800]
 #     heap of N idle miners by type, to see what a session keeps (dotnet tool install -g dotnet-gcdump)
 #   bench/profile.sh --mode perf [--seconds 8]
-#     where the CPU goes under the submit loop: Linux perf samples, JIT-compiled frames named from the perf map
+#     where the CPU goes under the submit loop: Linux perf samples, JIT-compiled frames named from the perf map, and
+#     each sample counted once by what its stack was doing (user space, recv, send, epoll_wait, switched out)
 #   bench/profile.sh --mode split [--seconds 15]
 #     user and system time per round trip and their ratio; the ratio changes little when the host is faster or
 #     slower, so it compares builds that differ in user-space work better than CPU per round trip does
@@ -15,6 +16,8 @@
 #   --load fanout (submit, perf and split modes): the backend broadcasts a 600-byte mining.notify to --conns miners
 #     (5 000) ten times a second instead of the submit loop; figures are per notify delivered, and the last miner's
 #     time is printed for every round
+#   --env "NAME=VALUE ..." (target ours): runtime settings added to the proxy's environment, to compare one build
+#     under two settings; the split mode with --load fanout also prints the proxy's thread switches per notify
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,6 +30,7 @@ PORT_BASE=17500
 MODE=submit
 TARGET=ours
 LOAD=submit
+EXTRA_ENV=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --inline) INLINE="$2"; shift 2 ;;
@@ -36,7 +40,8 @@ while [[ $# -gt 0 ]]; do
         --port-base) PORT_BASE="$2"; shift 2 ;;
         --target) TARGET="$2"; shift 2 ;;
         --load) LOAD="$2"; shift 2 ;;
-        *) echo "usage: bench/profile.sh [--mode submit|idle|perf|split] [--target ours|nginx|haproxy] [--load submit|fanout] [--inline 0|1] [--seconds N] [--conns N] [--port-base N]" >&2; exit 2 ;;
+        --env) EXTRA_ENV="$2"; shift 2 ;;
+        *) echo "usage: bench/profile.sh [--mode submit|idle|perf|split] [--target ours|nginx|haproxy] [--load submit|fanout] [--env "NAME=VALUE ..."] [--inline 0|1] [--seconds N] [--conns N] [--port-base N]" >&2; exit 2 ;;
     esac
 done
 case $LOAD in
@@ -82,7 +87,17 @@ cat > "$OUT/ours.json" <<EOF
 EOF
 
 PIDS=()
-trap 'for p in "${PIDS[@]:-}"; do [[ -n "$p" ]] && kill "$p" 2>/dev/null; done' EXIT
+# A proxy drains its sessions on SIGTERM, and the next run needs its ports: 5 s to exit, then SIGKILL.
+stop_all() {
+    local p deadline=$((SECONDS + 5))
+    for p in "${PIDS[@]:-}"; do [[ -n "$p" ]] && kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]:-}"; do
+        while [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null && (( SECONDS < deadline )); do sleep 0.1; done
+        [[ -n "$p" ]] && kill -9 "$p" 2>/dev/null || true
+    done
+    return 0
+}
+trap stop_all EXIT
 wait_port() { local d=$((SECONDS + $2)); while (( SECONDS < d )); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 "$BUILD/backend" --port "$BACKEND_PORT" --control-port "$CONTROL_PORT" --notify-bytes 600 > "$OUT/backend.out" 2>&1 & PIDS+=($!)
@@ -96,6 +111,8 @@ case $TARGET in
             env_args+=("$shipped")
         done
         [[ $MODE == perf ]] && env_args+=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
+        read -r -a extra <<<"$EXTRA_ENV"
+        env_args+=("${extra[@]}")
         (cd "$ROOT" && exec env "${env_args[@]}" dotnet "$DLL" --config "$OUT/ours.json") > "$OUT/proxy.out" 2>&1 &
         PROXY=$!; PIDS+=("$PROXY"); MEASURED=$PROXY ;;
     nginx)
@@ -105,7 +122,7 @@ load_module /usr/lib/nginx/modules/ngx_stream_module.so;
 worker_processes 2;
 pid $OUT/nginx.pid;
 error_log $OUT/nginx-error.log warn;
-events { worker_connections 4096; }
+events { worker_connections 20000; }
 stream {
     upstream backend { least_conn; server 127.0.0.1:$BACKEND_PORT; }
     server { listen 127.0.0.1:$PLAIN_PORT; proxy_pass backend; proxy_timeout 10m; }
@@ -187,10 +204,22 @@ fi
 
 if [[ $MODE == split ]]; then
     # /proc/PID/stat fields 14 and 15: user and system time of all threads, in clock ticks.
+    context_switches() { local pid; for pid in ${MEASURED//,/ }; do cat /proc/"$pid"/task/*/status; done |
+        awk '/^voluntary_ctxt_switches/ {v += $2} /^nonvoluntary_ctxt_switches/ {i += $2} END {print v, i}'; }
     cpu_ticks() { local pid; for pid in ${MEASURED//,/ }; do cat "/proc/$pid/stat"; done | awk '{u += $14; s += $15} END {print u, s}'; }
     if [[ $LOAD == fanout ]]; then
         # The miners connect first: their set-up is not what is measured. The loadgen's own figure covers the rounds.
-        run_load 0 > "$OUT/loadgen.out"
+        run_load 0 > "$OUT/loadgen.out" &
+        LG=$!; PIDS+=("$LG")
+        # Thread switches over the middle of the rounds (5 000 notifies each, ten rounds a second): how often the
+        # proxy's threads went to sleep and were woken, per notify.
+        sleep 3
+        read -r vol0 invol0 < <(context_switches)
+        sleep "$((SECONDS_TO_RUN - 4))"
+        read -r vol1 invol1 < <(context_switches)
+        wait "$LG" || true
+        awk -v v=$((vol1 - vol0)) -v i=$((invol1 - invol0)) -v n="$(( (SECONDS_TO_RUN - 4) * 10 * CONNS ))" \
+            'BEGIN {printf "thread switches per notify delivered: voluntary %.3f, involuntary %.3f\n", v / n, i / n}'
         cat "$OUT/loadgen.out"
         line=$(grep '^RESULT' "$OUT/loadgen.out")
         u=$(tr ' ' '\n' <<<"$line" | sed -n 's/^proxy_user_us=//p'); s=$(tr ' ' '\n' <<<"$line" | sed -n 's/^proxy_sys_us=//p')
@@ -216,6 +245,33 @@ if [[ $MODE == perf ]]; then
     cat "$OUT/loadgen.out"
     perf report -i "$OUT/$LOAD.perf" --no-children --sort dso,sym -g none --percent-limit 0.7 2>/dev/null \
         | grep -v '^#' | grep -v '^$' | tee "$OUT/perf-report.txt" | head -60
+    # Each sample once, by what its stack was doing: the kernel's socket calls dominate a relay, and the same split
+    # of nginx's or HAProxy's samples (--target) shows whether a difference is ours or the kernel's.
+    perf script -i "$OUT/$LOAD.perf" -F ip,sym 2>/dev/null | awk '
+        function tally(stack, leaf) {
+            n++
+            if (leaf !~ /^[ \t]*ffffffff/) { user++; return }
+            if (stack ~ /tcp_recvmsg/) { recv++; if (stack ~ /__tcp_transmit_skb/) ack++; return }
+            if (stack ~ /tcp_sendmsg/) { send++; if (stack ~ /tcp_v4_rcv/) delivery++; return }
+            if (stack ~ /do_epoll_wait/) { wait++; return }
+            if (stack ~ /(^|\n)schedule\n/) { switched++; return }
+            other++
+        }
+        function pct(x) { return sprintf("%5.1f %%", n ? 100 * x / n : 0) }
+        /^$/ { if (stack != "") tally(stack, leaf); stack = ""; leaf = ""; next }
+        { if (leaf == "") leaf = $0; stack = stack $2 "\n" }
+        END {
+            if (stack != "") tally(stack, leaf)
+            print "where the samples were (" n "):"
+            print "  user space                                    " pct(user)
+            print "  recv                                          " pct(recv)
+            print "    of which the ACK it sends back              " pct(ack)
+            print "  send                                          " pct(send)
+            print "    of which the delivery into the peer socket  " pct(delivery)
+            print "  epoll_wait (and sleeping in it)               " pct(wait)
+            print "  switched out elsewhere (preempted, yielding)  " pct(switched)
+            print "  other kernel work                             " pct(other)
+        }' | tee "$OUT/perf-split.txt"
     echo "full report: perf report -i $OUT/$LOAD.perf"
     exit 0
 fi
