@@ -57,10 +57,10 @@ while [[ $# -gt 0 ]]; do
 done
 
 if [[ $QUICK == 1 ]]; then
-    SUBMIT_WARMUP=0.5; SUBMIT_SECONDS=3; FANOUT_ROUNDS=5; SETTLE=0.5; IDLE_SETTLE=3; WARMUP_ROUNDS=16; WARMUP_SECONDS=1.5; WARMUP_MIN_ROUNDS=8
+    SUBMIT_WARMUP=0.5; SUBMIT_SECONDS=3; FANOUT_ROUNDS=5; SETTLE=0.5; IDLE_SETTLE=3; WARMUP_ROUNDS=16; WARMUP_SECONDS=1.5; WARMUP_MIN_ROUNDS=8; IDLE_CPU_SECONDS=5
     TLS_IDLE_CONNS="1000,4000"
 else
-    SUBMIT_WARMUP=1; SUBMIT_SECONDS=10; FANOUT_ROUNDS=20; SETTLE=1; IDLE_SETTLE=3; WARMUP_ROUNDS=20; WARMUP_SECONDS=2; WARMUP_MIN_ROUNDS=8
+    SUBMIT_WARMUP=1; SUBMIT_SECONDS=10; FANOUT_ROUNDS=20; SETTLE=1; IDLE_SETTLE=3; WARMUP_ROUNDS=20; WARMUP_SECONDS=2; WARMUP_MIN_ROUNDS=8; IDLE_CPU_SECONDS=10
     TLS_IDLE_CONNS="1000,9800"
 fi
 # 9 800, not 9 900: a .NET process holds ~210 descriptors of its own (assemblies, pipes, inotify), so under the
@@ -132,6 +132,11 @@ speaks_tls() { # port
 }
 
 # VmRSS (KiB) summed over the given pids.
+cpu_ticks() { # pids -> user + system clock ticks of all their threads, exited ones included
+    local pid
+    for pid in "$@"; do sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null; done | awk '{t += $12 + $13} END {print t + 0}'
+}
+
 rss_kib() {
     local total=0 pid v
     for pid in "$@"; do
@@ -404,6 +409,13 @@ scenario_idle() { # run target port prefix [tls]
             if (( n == want )); then
                 record "$run" "$target" "${prefix}_setup_rate" "$rate"
                 record "$run" "$target" "${prefix}_setup_loadgen_cpu" "$cpu"
+                if [[ -n "$TARGET_PIDS" && "$ready" -gt 0 ]]; then
+                    # What the miners cost while they only hold their connections: timers, sweeps, heartbeats.
+                    local ticks0 ticks1; ticks0=$(cpu_ticks $TARGET_PIDS)
+                    sleep "$IDLE_CPU_SECONDS"
+                    ticks1=$(cpu_ticks $TARGET_PIDS)
+                    record "$run" "$target" "${prefix}_cpu_ms_per_s" "$(awk -v t=$((ticks1 - ticks0)) -v hz="$(getconf CLK_TCK)" -v s="$IDLE_CPU_SECONDS" 'BEGIN {printf "%.2f", t * 1000 / hz / s}')"
+                fi
             fi
             kill -USR1 "$lg" 2>/dev/null || true
         else
@@ -522,6 +534,7 @@ report() {
         "idle_kib_2|idle memory per miner (KiB, $idle_big conns)"
         "idle_marginal_kib|memory per further idle miner, $idle_small → $idle_big (KiB)"
         "idle_burst_kib_2|  right after set-up, before ${IDLE_SETTLE} s idle (KiB, $idle_big conns)"
+        "idle_cpu_ms_per_s|proxy CPU while $idle_big miners idle (ms per second, over ${IDLE_CPU_SECONDS} s)"
         "idle_setup_rate|connection set-up (conn/s, subscribe+authorize)"
         "idle_setup_loadgen_cpu|  load generator CPU during set-up (%)"
         "idle_setup_warm_rate|connection set-up after $SETUP_WARM_ROUNDS bursts of $SETUP_WARM_CONNS more (conn/s)"
@@ -540,6 +553,7 @@ report() {
         "fanout_loadgen_cpu|  load generator CPU during fan-out (%)"
         "tls_idle_kib_2|TLS idle memory per miner (KiB, $tls_big conns)"
         "tls_idle_marginal_kib|TLS memory per further idle miner (KiB)"
+        "tls_idle_cpu_ms_per_s|proxy CPU while $tls_big TLS miners idle (ms per second, over ${IDLE_CPU_SECONDS} s)"
         "tls_idle_setup_rate|TLS connection set-up, full handshakes (conn/s)"
         "tls_idle_setup_loadgen_cpu|  load generator CPU during TLS set-up (%)"
         "tls_idle_setup_warm_rate|TLS connection set-up after $SETUP_WARM_ROUNDS bursts of $TLS_SETUP_WARM_CONNS more (conn/s)"

@@ -49,6 +49,13 @@ public sealed class HeapTrimPolicy
     public long GrowthSinceTrim => _older - _olderAfterTrim;
 
     /// <summary>
+    /// The last check found nothing to do and nothing building up: allocation quiet for the period (or trimming
+    /// off), the older generations and the young one below the threshold. Checks may then be sparse, as only new
+    /// allocation can change that, and a burst is only acted on once it has been quiet for the period.
+    /// </summary>
+    public bool Settled { get; private set; }
+
+    /// <summary>
     /// Records the allocation counter and the heap at <paramref name="now"/> and says what to do.
     /// <paramref name="olderGenerationsBytes"/> is what generations 1 and 2 (and the large and pinned object heaps)
     /// held after the last collection; <paramref name="heapBytes"/> the whole heap now, garbage included.
@@ -65,7 +72,14 @@ public sealed class HeapTrimPolicy
             _quietSince = now;
         }
 
-        if (!options.TrimWhenQuiet || now - _quietSince < options.QuietPeriod)
+        Settled = false;
+        if (!options.TrimWhenQuiet)
+        {
+            Settled = true;
+            return HeapTrimAction.None;
+        }
+
+        if (now - _quietSince < options.QuietPeriod)
         {
             return HeapTrimAction.None;
         }
@@ -78,7 +92,13 @@ public sealed class HeapTrimPolicy
 
         // The older generations are as of the last collection: a burst that ended after it left its survivors and
         // garbage in the young generation, where they cannot be told apart until it is collected.
-        return heapBytes - olderGenerationsBytes >= threshold ? HeapTrimAction.CollectYoung : HeapTrimAction.None;
+        if (heapBytes - olderGenerationsBytes >= threshold)
+        {
+            return HeapTrimAction.CollectYoung;
+        }
+
+        Settled = true;
+        return HeapTrimAction.None;
     }
 
     /// <summary>Measures growth from here on, after a trim that left <paramref name="olderGenerationsBytes"/>.</summary>

@@ -13,6 +13,12 @@ public sealed partial class HeapTrimmer(ProxyConfigState config, TimeProvider ti
     /// <summary>How often allocation and the heap are read; the quiet period is honoured to within this.</summary>
     public static TimeSpan CheckInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// How often they are read while the heap is settled (<see cref="HeapTrimPolicy.Settled"/>): an idle proxy
+    /// wakes a thread once a second for this, not four times.
+    /// </summary>
+    public static TimeSpan SettledCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var started = time.GetTimestamp();
@@ -32,6 +38,12 @@ public sealed partial class HeapTrimmer(ProxyConfigState config, TimeProvider ti
                         Trim(policy.GrowthSinceTrim);
                         policy.Trimmed(GC.GetTotalAllocatedBytes(), OlderGenerationsBytes());
                         break;
+                }
+
+                var period = policy.Settled ? SettledCheckInterval : CheckInterval;
+                if (timer.Period != period)
+                {
+                    timer.Period = period;
                 }
             }
         }

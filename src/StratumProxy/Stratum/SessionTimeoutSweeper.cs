@@ -24,17 +24,39 @@ public sealed partial class SessionTimeoutSweeper : BackgroundService
         _logger = logger;
     }
 
-    /// <summary>How often sessions are checked; timeouts are honoured to within this.</summary>
-    public static TimeSpan SweepInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>The shortest time between sweeps, for timeouts of a few seconds or less.</summary>
+    public static TimeSpan MinimumSweepInterval { get; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The longest time between sweeps: no timeout is honoured later than this.</summary>
+    public static TimeSpan MaximumSweepInterval { get; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How often sessions are checked: a tenth of the shorter timeout, within <see cref="MinimumSweepInterval"/> and
+    /// <see cref="MaximumSweepInterval"/>. With the default timeouts (15 s, 10 min) an idle proxy wakes for this
+    /// once a second; every timeout is honoured to within the interval.
+    /// </summary>
+    public static TimeSpan SweepInterval(LimitsOptions limits)
+    {
+        var shorter = limits.HandshakeTimeout < limits.IdleTimeout ? limits.HandshakeTimeout : limits.IdleTimeout;
+        var tenth = shorter / 10;
+        return tenth < MinimumSweepInterval ? MinimumSweepInterval : tenth > MaximumSweepInterval ? MaximumSweepInterval : tenth;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(SweepInterval, _time);
+        using var timer = new PeriodicTimer(SweepInterval(_config.Current.Limits), _time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 Sweep();
+
+                // Timeouts can change with a configuration reload.
+                var interval = SweepInterval(_config.Current.Limits);
+                if (timer.Period != interval)
+                {
+                    timer.Period = interval;
+                }
             }
         }
         catch (OperationCanceledException)

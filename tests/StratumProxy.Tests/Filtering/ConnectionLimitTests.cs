@@ -93,4 +93,26 @@ public sealed class ConnectionLimitTests
             Assert.True(limiter.TryAcquire(A, perMinute: 0));
         }
     }
+
+    [Fact]
+    public void Rate_limiter_runs_its_timer_only_once_a_connection_has_a_limit()
+    {
+        using var limiter = new ConnectionRateLimiter();
+        Assert.True(limiter.TryAcquire(A, perMinute: 0));
+        Assert.False(limiter.IsRunning);
+
+        Assert.True(limiter.TryAcquire(A, perMinute: 1));
+        Assert.True(limiter.IsRunning);
+        Assert.False(limiter.TryAcquire(A, perMinute: 1));
+    }
+
+    [Fact]
+    public void Rate_limiter_refuses_to_start_after_disposal()
+    {
+        var limiter = new ConnectionRateLimiter();
+        limiter.Dispose();
+        Assert.True(limiter.TryAcquire(A, perMinute: 0));
+        Assert.Throws<ObjectDisposedException>(() => limiter.TryAcquire(A, perMinute: 1));
+        Assert.False(limiter.IsRunning);
+    }
 }

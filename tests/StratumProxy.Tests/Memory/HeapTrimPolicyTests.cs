@@ -127,4 +127,40 @@ public sealed class HeapTrimPolicyTests
         Assert.Equal(HeapTrimAction.None, other.Observe(10 * MiB + (3 * MiB / 2), 30 * MiB, 30 * MiB, Ms(2200), options));
         Assert.Equal(HeapTrimAction.Trim, other.Observe(10 * MiB + (3 * MiB / 2), 30 * MiB, 30 * MiB, Ms(3100), options));
     }
+
+    [Fact]
+    public void The_heap_is_settled_only_when_allocation_is_quiet_and_nothing_is_left_to_collect_or_trim()
+    {
+        var policy = new HeapTrimPolicy(0, 20 * MiB, TimeSpan.Zero);
+        Assert.Equal(HeapTrimAction.None, policy.Observe(0, 20 * MiB, 21 * MiB, Ms(1000), Defaults));
+        Assert.True(policy.Settled, "quiet since start, no growth");
+
+        Assert.Equal(HeapTrimAction.None, policy.Observe(60 * MiB, 70 * MiB, 72 * MiB, Ms(1250), Defaults)); // a burst
+        Assert.False(policy.Settled);
+        Assert.Equal(HeapTrimAction.None, policy.Observe(60 * MiB, 70 * MiB, 72 * MiB, Ms(2000), Defaults));
+        Assert.False(policy.Settled, "quiet, but not yet for the period, with growth to trim");
+        Assert.Equal(HeapTrimAction.Trim, policy.Observe(60 * MiB, 70 * MiB, 72 * MiB, Ms(2250), Defaults));
+        Assert.False(policy.Settled, "a trim is work done at this check");
+        policy.Trimmed(60 * MiB, 22 * MiB);
+
+        Assert.Equal(HeapTrimAction.None, policy.Observe(60 * MiB, 22 * MiB, 23 * MiB, Ms(2500), Defaults));
+        Assert.True(policy.Settled);
+    }
+
+    [Fact]
+    public void A_young_generation_past_the_threshold_is_not_settled()
+    {
+        var policy = new HeapTrimPolicy(0, 20 * MiB, TimeSpan.Zero);
+        Assert.Equal(HeapTrimAction.CollectYoung, policy.Observe(0, 20 * MiB, 40 * MiB, Ms(1250), Defaults));
+        Assert.False(policy.Settled);
+    }
+
+    [Fact]
+    public void With_trimming_off_the_heap_is_always_settled()
+    {
+        var off = new MemoryOptions { TrimWhenQuiet = false };
+        var policy = new HeapTrimPolicy(0, 20 * MiB, TimeSpan.Zero);
+        Assert.Equal(HeapTrimAction.None, policy.Observe(60 * MiB, 70 * MiB, 72 * MiB, Ms(250), off));
+        Assert.True(policy.Settled);
+    }
 }
