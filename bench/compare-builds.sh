@@ -45,18 +45,7 @@ ulimit -n "$(ulimit -Hn)"
 OUT="$HERE/out/compare-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$OUT"
 BACKEND_PORT=$((PORT_BASE + 1)); CONTROL_PORT=$((PORT_BASE + 2))
-PIDS=()
-# A proxy drains its sessions on SIGTERM, and the next run needs its ports: 5 s to exit, then SIGKILL.
-stop_all() {
-    local p deadline=$((SECONDS + 5))
-    for p in "${PIDS[@]:-}"; do [[ -n "$p" ]] && kill "$p" 2>/dev/null || true; done
-    for p in "${PIDS[@]:-}"; do
-        while [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null && (( SECONDS < deadline )); do sleep 0.1; done
-        [[ -n "$p" ]] && kill -9 "$p" 2>/dev/null || true
-    done
-    return 0
-}
-trap stop_all EXIT
+source "$HERE/processes.sh"
 wait_port() { local d=$((SECONDS + $2)); while (( SECONDS < d )); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 "$BUILD/backend" --port "$BACKEND_PORT" --control-port "$CONTROL_PORT" > "$OUT/backend.out" 2>&1 & PIDS+=($!)
