@@ -273,6 +273,8 @@ run_load 0 | tee "$OUT/loadgen.out"
 wait "$COLLECT" || true
 REQUESTS=$(units "$UNIT_KEY")
 echo "counters: $OUT/counters.csv; per $UNIT_NAME (rates summed over the busy seconds ÷ $UNIT_NAME count):"
+# The window holds the miners' set-up too (about 2.5 KiB allocated per miner), divided over the notifies.
+[[ $LOAD == fanout ]] && echo "  (fan-out: the window includes the set-up of the $CONNS miners; allocations per notify are an upper bound)"
 # Rate counters report per-interval deltas; sum them over the run and divide by the units in the window.
 awk -F, -v req="${REQUESTS:-0}" 'NR > 1 && ($5 == "Rate" || $4 ~ /Rate/) { sum[$3] += $NF } END {
     for (k in sum) if (k ~ /alloc|gc.collections|work_item|lock.contentions|exception/) printf "  %-60s %.3f\n", k, (req > 0 ? sum[k] / req : 0) }' "$OUT/counters.csv" | sort
