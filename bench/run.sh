@@ -19,6 +19,7 @@ IDLE_CONNS=""
 PROXY_INLINE=1
 REPORT_ONLY=0
 PROXY_ENV=""
+SPLIT_CPUS=""
 
 usage() {
     cat <<EOF
@@ -32,6 +33,8 @@ usage: bench/run.sh [--runs N] [--quick] [--scenarios idle,submit,fanout,tls] [-
                    ours-unpinned leaves the event loops' CPU placement to the scheduler)
   --proxy-inline   DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS for target "ours" (default 1)
   --proxy-env "K=V ..."  extra environment for our proxy (e.g. DOTNET_TieredCompilation=0)
+  --cpus P:O       run the proxy (or nginx, HAProxy) on CPUs P and the backend and load generator on CPUs O
+                   (taskset lists, e.g. 0:1), so the target does not share cores with the pool and the miners
   --report-only    print the table of an earlier --out DIR again
 EOF
     exit 2
@@ -51,10 +54,18 @@ while [[ $# -gt 0 ]]; do
         --proxy-inline) PROXY_INLINE="$2"; shift 2 ;;
         --report-only) REPORT_ONLY=1; shift ;;
         --proxy-env) PROXY_ENV="$2"; shift 2 ;;
+        --cpus) SPLIT_CPUS="$2"; shift 2 ;;
         -h|--help) usage ;;
         *) echo "unknown option: $1" >&2; usage ;;
     esac
 done
+
+# With --cpus, every target process and every backend or load generator process starts under its own CPU list.
+TARGET_CPUS=(); OTHER_CPUS=()
+if [[ -n "$SPLIT_CPUS" ]]; then
+    [[ $SPLIT_CPUS == *:* ]] || { echo "--cpus wants PROXY_CPUS:OTHER_CPUS, e.g. 0:1" >&2; exit 2; }
+    TARGET_CPUS=(taskset -c "${SPLIT_CPUS%%:*}"); OTHER_CPUS=(taskset -c "${SPLIT_CPUS#*:}")
+fi
 
 if [[ $QUICK == 1 ]]; then
     SUBMIT_WARMUP=0.5; SUBMIT_SECONDS=3; FANOUT_ROUNDS=5; SETTLE=0.5; IDLE_SETTLE=3; WARMUP_ROUNDS=16; WARMUP_SECONDS=1.5; WARMUP_MIN_ROUNDS=8; IDLE_CPU_SECONDS=5
@@ -272,7 +283,7 @@ start_target() {
             TARGET_PORT=$BACKEND_PORT
             return 0 ;;
         nginx)
-            nginx -p "$OUT" -c "$OUT/nginx.conf" -g 'daemon off;' >>"$OUT/nginx.out" 2>&1 &
+            "${TARGET_CPUS[@]}" nginx -p "$OUT" -c "$OUT/nginx.conf" -g 'daemon off;' >>"$OUT/nginx.out" 2>&1 &
             TARGET_MAIN=$!; STARTED+=("$TARGET_MAIN")
             TARGET_PORT=$PLAIN_PORT; TARGET_TLS_PORT=$TLS_PORT
             wait_port "$PLAIN_PORT" 10 || { log "nginx did not start"; return 1; }
@@ -285,7 +296,7 @@ start_target() {
             TARGET_PIDS="$TARGET_MAIN $workers"
             [[ $scenario != tls ]] || speaks_tls "$TLS_PORT" || log "nginx: no TLS handshake on $TLS_PORT" ;;
         haproxy)
-            haproxy -db -f "$OUT/haproxy.cfg" >>"$OUT/haproxy.out" 2>&1 &
+            "${TARGET_CPUS[@]}" haproxy -db -f "$OUT/haproxy.cfg" >>"$OUT/haproxy.out" 2>&1 &
             TARGET_MAIN=$!; STARTED+=("$TARGET_MAIN")
             TARGET_PORT=$PLAIN_PORT; TARGET_TLS_PORT=$TLS_PORT
             wait_port "$PLAIN_PORT" 10 || { log "haproxy did not start"; return 1; }
@@ -305,7 +316,7 @@ start_target() {
             [[ $name == ours-unpinned ]] && env_args+=(STRATUM_PROXY_PIN_LOOPS=0)
             local kv
             for kv in $PROXY_ENV; do env_args+=("$kv"); done
-            (cd "$ROOT" && exec env "${env_args[@]}" DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+            (cd "$ROOT" && exec "${TARGET_CPUS[@]}" env "${env_args[@]}" DOTNET_CLI_TELEMETRY_OPTOUT=1 \
                 dotnet "$OURS_DLL" --config "$OUT/ours.json") >>"$OUT/$name.out" 2>&1 &
             TARGET_MAIN=$!; STARTED+=("$TARGET_MAIN")
             TARGET_PORT=$PLAIN_PORT
@@ -327,7 +338,7 @@ stop_target() {
 
 BACKEND_PID=""
 start_backend() {
-    "$BUILD/backend" --port "$BACKEND_PORT" --control-port "$CONTROL_PORT" --notify-bytes 600 >>"$OUT/backend.out" 2>&1 &
+    "${OTHER_CPUS[@]}" "$BUILD/backend" --port "$BACKEND_PORT" --control-port "$CONTROL_PORT" --notify-bytes 600 >>"$OUT/backend.out" 2>&1 &
     BACKEND_PID=$!; STARTED+=("$BACKEND_PID")
     wait_port "$BACKEND_PORT" 10 || { log "backend did not start"; exit 1; }
 }
@@ -352,7 +363,7 @@ warm_up() { # port [tls]
     local -a pids_arg=()
     [[ -n "$TARGET_PIDS" ]] && pids_arg=(--pids "$(tr ' ' ',' <<<"$TARGET_PIDS" | sed 's/,*$//')")
     for round in $(seq 1 "$WARMUP_ROUNDS"); do
-        line=$(timeout 30 "$BUILD/loadgen" submit --port "$port" ${tls:+--tls} --conns "$SUBMIT_CONNS" --warmup 0 \
+        line=$(timeout 30 "${OTHER_CPUS[@]}" "$BUILD/loadgen" submit --port "$port" ${tls:+--tls} --conns "$SUBMIT_CONNS" --warmup 0 \
             --duration "$WARMUP_SECONDS" "${pids_arg[@]}" --timeout 25 2>>"$LOG" | grep '^RESULT' || true)
         cur=$(field "$line" proxy_cpu_us)
         [[ -z "$cur" || "$cur" == "-1.00" ]] && return 0
@@ -377,7 +388,7 @@ scenario_idle() { # run target port prefix [tls]
     local out="$OUT/loadgen-$prefix-$target-$run.out"
     : > "$out"
     # Not wrapped in timeout(1): the harness signals the load generator itself; --timeout bounds it.
-    "$BUILD/loadgen" idle --port "$port" ${tls:+--tls} --conns "$conns" --concurrency 200 --hold 60 --timeout 240 \
+    "${OTHER_CPUS[@]}" "$BUILD/loadgen" idle --port "$port" ${tls:+--tls} --conns "$conns" --concurrency 200 --hold 60 --timeout 240 \
         > "$out" 2>&1 &
     local lg=$!; STARTED+=("$lg")
     local stages n=0 want prev_rss=0 prev_ready=0
@@ -438,7 +449,7 @@ scenario_setup_warm() { # run target port prefix [tls]
     for round in $(seq 0 "$SETUP_WARM_ROUNDS"); do
         hold=0
         if (( round == SETUP_WARM_ROUNDS )); then hold=1; sleep "$SETTLE"; fi
-        line=$("$BUILD/loadgen" idle --port "$port" ${tls:+--tls} --conns "$conns" --concurrency 200 --hold "$hold" \
+        line=$("${OTHER_CPUS[@]}" "$BUILD/loadgen" idle --port "$port" ${tls:+--tls} --conns "$conns" --concurrency 200 --hold "$hold" \
             --timeout 60 2>>"$LOG" | grep '^STAGE' || true)
         echo "$target $prefix set-up round $round: $line" >> "$LOG"
     done
@@ -452,7 +463,7 @@ scenario_submit() { # run target port prefix [tls]
     local pids_arg=()
     [[ -n "$TARGET_PIDS" ]] && pids_arg=(--pids "$(tr ' ' ',' <<<"$TARGET_PIDS" | sed 's/,*$//')")
     local out="$OUT/loadgen-$prefix-$target-$run.out"
-    timeout 120 "$BUILD/loadgen" submit --port "$port" ${tls:+--tls} --conns "$SUBMIT_CONNS" --warmup "$SUBMIT_WARMUP" \
+    timeout 120 "${OTHER_CPUS[@]}" "$BUILD/loadgen" submit --port "$port" ${tls:+--tls} --conns "$SUBMIT_CONNS" --warmup "$SUBMIT_WARMUP" \
         --duration "$SUBMIT_SECONDS" "${pids_arg[@]}" --timeout 100 > "$out" 2>&1 || log "$target $prefix: loadgen reported a problem"
     local line; line=$(grep '^RESULT' "$out" | tail -1 || true)
     [[ -z "$line" ]] && { log "$target $prefix: no result"; return 0; }
@@ -471,7 +482,7 @@ scenario_fanout() { # run target port
     local out="$OUT/loadgen-fanout-$target-$run.out"
     local pids_arg=()
     [[ -n "$TARGET_PIDS" ]] && pids_arg=(--pids "$(tr ' ' ',' <<<"$TARGET_PIDS" | sed 's/,*$//')")
-    timeout 180 "$BUILD/loadgen" fanout --port "$port" --control-port "$CONTROL_PORT" --conns "$FANOUT_CONNS" \
+    timeout 180 "${OTHER_CPUS[@]}" "$BUILD/loadgen" fanout --port "$port" --control-port "$CONTROL_PORT" --conns "$FANOUT_CONNS" \
         --rounds "$FANOUT_ROUNDS" --interval-ms 200 "${pids_arg[@]}" --timeout 160 > "$out" 2>&1 \
         || log "$target fanout: loadgen reported a problem"
     local line; line=$(grep '^RESULT' "$out" | tail -1 || true)
@@ -567,7 +578,7 @@ report() {
     local o x
     for o in "${ours[@]}"; do for x in "${others[@]}"; do header+=" $o ÷ $x |"; sep+="---|"; done; done
     echo
-    echo "Runs: $RUNS (medians), quick: $QUICK, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo "Runs: $RUNS (medians), quick: $QUICK, $(nproc) cores${SPLIT_CPUS:+ (target on CPUs ${SPLIT_CPUS%%:*}, backend and load generator on ${SPLIT_CPUS#*:})}, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)"
     echo
     echo "$header"
     echo "$sep"
