@@ -193,26 +193,18 @@ fi
 
 if [[ $MODE == split ]]; then
     # /proc/PID/stat fields 14 and 15: user and system time of all threads, in clock ticks.
-    context_switches() { local pid; for pid in ${MEASURED//,/ }; do cat /proc/"$pid"/task/*/status; done |
-        awk '/^voluntary_ctxt_switches/ {v += $2} /^nonvoluntary_ctxt_switches/ {i += $2} END {print v, i}'; }
     cpu_ticks() { local pid; for pid in ${MEASURED//,/ }; do cat "/proc/$pid/stat"; done | awk '{u += $14; s += $15} END {print u, s}'; }
     if [[ $LOAD == fanout ]]; then
         # The miners connect first: their set-up is not what is measured. The loadgen's own figure covers the rounds.
-        run_load 0 > "$OUT/loadgen.out" &
-        LG=$!; PIDS+=("$LG")
-        # Thread switches over the middle of the rounds (5 000 notifies each, ten rounds a second): how often the
-        # proxy's threads went to sleep and were woken, per notify.
-        sleep 3
-        read -r vol0 invol0 < <(context_switches)
-        sleep "$((SECONDS_TO_RUN - 4))"
-        read -r vol1 invol1 < <(context_switches)
-        wait "$LG" || true
-        awk -v v=$((vol1 - vol0)) -v i=$((invol1 - invol0)) -v n="$(( (SECONDS_TO_RUN - 4) * 10 * CONNS ))" \
-            'BEGIN {printf "thread switches per notify delivered: voluntary %.3f, involuntary %.3f\n", v / n, i / n}'
+        run_load 0 > "$OUT/loadgen.out"
         cat "$OUT/loadgen.out"
         line=$(grep '^RESULT' "$OUT/loadgen.out")
         u=$(tr ' ' '\n' <<<"$line" | sed -n 's/^proxy_user_us=//p'); s=$(tr ' ' '\n' <<<"$line" | sed -n 's/^proxy_sys_us=//p')
         awk -v u="$u" -v s="$s" 'BEGIN {printf "per notify delivered (over the rounds): user %.2f us, system %.2f us; user/system %.3f\n", u, s, u / s}'
+        # How often the proxy's threads went to sleep and were woken (voluntary) or were preempted or yielded
+        # (involuntary), summed over its threads by the load generator over the same rounds.
+        v=$(tr ' ' '\n' <<<"$line" | sed -n 's/^proxy_switches_voluntary=//p'); i=$(tr ' ' '\n' <<<"$line" | sed -n 's/^proxy_switches_involuntary=//p')
+        echo "thread switches per notify delivered: voluntary $v, involuntary $i"
         exit 0
     fi
     read -r user0 system0 < <(cpu_ticks)

@@ -142,12 +142,12 @@ speaks_tls() { # port
     echo "TLS on $1: $(grep -E '^(Protocol version|Ciphersuite):' <<<"$out" | tr '\n' ' ')" >> "$LOG"
 }
 
-# VmRSS (KiB) summed over the given pids.
 cpu_ticks() { # pids -> user + system clock ticks of all their threads, exited ones included
     local pid
     for pid in "$@"; do sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null; done | awk '{t += $12 + $13} END {print t + 0}'
 }
 
+# VmRSS (KiB) summed over the given pids.
 rss_kib() {
     local total=0 pid v
     for pid in "$@"; do

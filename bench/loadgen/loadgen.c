@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -115,6 +116,35 @@ static int cpu_pids_split(double *user, double *sys) {
     }
     *user = (double)utotal / (double)tick;
     *sys = (double)stotal / (double)tick;
+    return 0;
+}
+
+/* Voluntary (went to sleep, woken) and involuntary (preempted, yielded) switches summed over the threads of the
+ * listed processes; -1 when none listed or unreadable. A thread that exits takes its counts with it. */
+static int switches_pids(unsigned long long *voluntary, unsigned long long *involuntary) {
+    *voluntary = *involuntary = 0;
+    if (pid_count == 0) return -1;
+    for (int i = 0; i < pid_count; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/task", pids[i]);
+        DIR *tasks = opendir(path);
+        if (!tasks) return -1;
+        struct dirent *task;
+        while ((task = readdir(tasks))) {
+            if (task->d_name[0] == '.') continue;
+            char status[384], line[256];
+            snprintf(status, sizeof status, "%s/%s/status", path, task->d_name);
+            FILE *f = fopen(status, "r");
+            if (!f) continue;
+            unsigned long long n;
+            while (fgets(line, sizeof line, f)) {
+                if (sscanf(line, "voluntary_ctxt_switches: %llu", &n) == 1) *voluntary += n;
+                else if (sscanf(line, "nonvoluntary_ctxt_switches: %llu", &n) == 1) *involuntary += n;
+            }
+            fclose(f);
+        }
+        closedir(tasks);
+    }
     return 0;
 }
 
@@ -453,7 +483,8 @@ static int run_fanout(void) {
     uint64_t *sorted = calloc((size_t)target, sizeof *sorted);
     int done = 0, incomplete = 0;
     double user0, sys0;
-    int pids_ok = cpu_pids_split(&user0, &sys0) == 0;
+    unsigned long long vol0, invol0, vol1, invol1;
+    int pids_ok = cpu_pids_split(&user0, &sys0) == 0 && switches_pids(&vol0, &invol0) == 0;
     double cpu0 = cpu_self_s(), write_us_sum = 0;
     unsigned long long delivered = 0;
     uint64_t t_start = now_ns();
@@ -485,10 +516,12 @@ static int run_fanout(void) {
     }
     double wall = (double)(now_ns() - t_start) / 1e9;
     double cpu = cpu_self_s() - cpu0, user1, sys1;
-    pids_ok = pids_ok && cpu_pids_split(&user1, &sys1) == 0 && delivered;
+    pids_ok = pids_ok && cpu_pids_split(&user1, &sys1) == 0 && switches_pids(&vol1, &invol1) == 0 && delivered;
     /* The proxy's CPU over the rounds (pauses included: an idle proxy costs next to nothing) per notify delivered. */
     double proxy_user_us = pids_ok ? (user1 - user0) * 1e6 / (double)delivered : -1;
     double proxy_sys_us = pids_ok ? (sys1 - sys0) * 1e6 / (double)delivered : -1;
+    double proxy_vol = pids_ok ? (double)(vol1 - vol0) / (double)delivered : -1;
+    double proxy_invol = pids_ok ? (double)(invol1 - invol0) / (double)delivered : -1;
     /* In round order, to tell a slow first round (a cold path) from a stall anywhere. */
     printf("ROUNDS last_ms=");
     for (int r = 0; r < done; r++) printf("%s%.1f", r ? "," : "", last_ms[r]);
@@ -497,10 +530,12 @@ static int run_fanout(void) {
     qsort(median_ms, (size_t)done, sizeof *median_ms, cmp_double);
     printf("RESULT mode=fanout conns=%d setup_s=%.3f rounds=%d incomplete=%d last_p50_ms=%.2f last_p99_ms=%.2f "
            "last_max_ms=%.2f median_miner_p50_ms=%.2f backend_write_ms=%.2f delivered=%llu proxy_cpu_us=%.2f "
-           "proxy_user_us=%.2f proxy_sys_us=%.2f loadgen_cpu_pct=%.0f failed=%d\n",
+           "proxy_user_us=%.2f proxy_sys_us=%.2f proxy_switches_voluntary=%.4f proxy_switches_involuntary=%.4f "
+           "loadgen_cpu_pct=%.0f failed=%d\n",
            target, setup, done, incomplete, pct_double(last_ms, done, 0.5), pct_double(last_ms, done, 0.99),
            done ? last_ms[done - 1] : -1, pct_double(median_ms, done, 0.5), done ? write_us_sum / done / 1e3 : -1,
-           delivered, pids_ok ? proxy_user_us + proxy_sys_us : -1, proxy_user_us, proxy_sys_us, wall > 0 ? 100 * cpu / wall : 0, failed);
+           delivered, pids_ok ? proxy_user_us + proxy_sys_us : -1, proxy_user_us, proxy_sys_us, proxy_vol, proxy_invol,
+           wall > 0 ? 100 * cpu / wall : 0, failed);
     close(cfd);
     return (incomplete || failed || done < rounds) ? 1 : 0;
 }

@@ -37,9 +37,8 @@ public sealed partial class SessionTimeoutSweeper : BackgroundService
     /// </summary>
     public static TimeSpan SweepInterval(LimitsOptions limits)
     {
-        var shorter = limits.HandshakeTimeout < limits.IdleTimeout ? limits.HandshakeTimeout : limits.IdleTimeout;
-        var tenth = shorter / 10;
-        return tenth < MinimumSweepInterval ? MinimumSweepInterval : tenth > MaximumSweepInterval ? MaximumSweepInterval : tenth;
+        var tenth = Math.Min(limits.HandshakeTimeout.Ticks, limits.IdleTimeout.Ticks) / 10;
+        return TimeSpan.FromTicks(Math.Clamp(tenth, MinimumSweepInterval.Ticks, MaximumSweepInterval.Ticks));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
