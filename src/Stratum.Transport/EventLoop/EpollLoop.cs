@@ -28,6 +28,7 @@ internal sealed unsafe class EpollLoop
     private int[] _free = new int[256];
     private int _freeCount;
     private int _used;
+    private long _wakeups;
 
     public EpollLoop(int number)
     {
@@ -41,6 +42,9 @@ internal sealed unsafe class EpollLoop
         var thread = new Thread(Run) { IsBackground = true, Name = "Socket loop " + number };
         thread.UnsafeStart();
     }
+
+    /// <summary>How many times <c>epoll_wait</c> has returned with events: it stops moving while nothing is relayed.</summary>
+    public long Wakeups => Volatile.Read(ref _wakeups);
 
     /// <summary>Registers <paramref name="socket"/> for readable and writable edges and sets its token.</summary>
     public void Add(EpollSocket socket, SafeHandle handle)
@@ -124,6 +128,8 @@ internal sealed unsafe class EpollLoop
                 continue;
             }
 
+            // Only this thread writes it; a reader elsewhere needs no more than a value that moves.
+            _wakeups++;
             for (var i = 0; i < count; i++)
             {
                 var entry = events + (i * s_eventSize);

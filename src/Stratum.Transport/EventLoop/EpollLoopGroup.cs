@@ -15,6 +15,23 @@ internal static class EpollLoopGroup
 
     public static EpollLoop ForOpened() => Next(ref s_nextOpened);
 
+    /// <summary>The loops' <see cref="EpollLoop.Wakeups"/> summed; 0 before the first socket made them.</summary>
+    public static long Wakeups()
+    {
+        if (!s_loops.IsValueCreated)
+        {
+            return 0;
+        }
+
+        long sum = 0;
+        foreach (var loop in s_loops.Value)
+        {
+            sum += loop.Wakeups;
+        }
+
+        return sum;
+    }
+
     private static EpollLoop Next(ref int counter)
     {
         var loops = s_loops.Value;

@@ -210,6 +210,12 @@ public sealed record MemoryOptions
     /// nothing per line, and a <c>/metrics</c> scrape or a few new miners a second stay under the default.
     /// </summary>
     public int QuietBelowKiBPerSecond { get; init; } = 1024;
+
+    /// <summary>
+    /// How long a due trim may wait for a pause in relaying (the event loops idle for 20 ms), so that its pause falls
+    /// between two notify broadcasts rather than inside one and delays no miner's new job. Zero trims at once.
+    /// </summary>
+    public TimeSpan MaxWaitForTrafficGap { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 public sealed record ManagementOptions

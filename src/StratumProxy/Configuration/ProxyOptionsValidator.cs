@@ -74,6 +74,11 @@ public static class ProxyOptionsValidator
             errors.Add($"{root}:Memory:QuietBelowKiBPerSecond: must be 1 or more.");
         }
 
+        if (options.Memory.MaxWaitForTrafficGap < TimeSpan.Zero || options.Memory.MaxWaitForTrafficGap > TimeSpan.FromHours(1))
+        {
+            errors.Add($"{root}:Memory:MaxWaitForTrafficGap: must be between 00:00:00 and 01:00:00.");
+        }
+
         var usesAcme = options.Listeners.Values.Any(l => l.Tls?.Certificate == CertificateSource.Acme);
         if (usesAcme)
         {

@@ -1,3 +1,4 @@
+using Stratum.Transport.EventLoop;
 using StratumProxy.Configuration;
 using StratumProxy.Management;
 
@@ -19,17 +20,40 @@ public sealed partial class HeapTrimmer(ProxyConfigState config, TimeProvider ti
     /// </summary>
     public static TimeSpan SettledCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    private long _checks;
+    private volatile bool _waitingForTrafficGap;
+
+    /// <summary>How long the event loops must pause before a due collection starts.</summary>
+    internal TimeSpan TrafficGap { get; init; } = TrafficGapWatch.DefaultGap;
+
+    /// <summary>How many checks have run (for tests to know the service is past its start).</summary>
+    internal long Checks => Interlocked.Read(ref _checks);
+
+    /// <summary>A collection is due and held back until the event loops pause.</summary>
+    internal bool WaitingForTrafficGap => _waitingForTrafficGap;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var started = time.GetTimestamp();
         var policy = new HeapTrimPolicy(GC.GetTotalAllocatedBytes(), OlderGenerationsBytes(), TimeSpan.Zero);
         using var timer = new PeriodicTimer(CheckInterval, time);
+        var activityAtCheck = EventLoopActivity.Count;
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 var older = OlderGenerationsBytes();
-                switch (policy.Observe(GC.GetTotalAllocatedBytes(), older, GC.GetTotalMemory(forceFullCollection: false), time.GetElapsedTime(started), config.Current.Memory))
+                var options = config.Current.Memory;
+                var action = policy.Observe(GC.GetTotalAllocatedBytes(), older, GC.GetTotalMemory(forceFullCollection: false), time.GetElapsedTime(started), options);
+                var activity = EventLoopActivity.Count;
+                if (action != HeapTrimAction.None && activity != activityAtCheck)
+                {
+                    // The loops relayed something since the last check: wait until they pause.
+                    await WaitForTrafficGapAsync(activity, time.GetElapsedTime(started), options.MaxWaitForTrafficGap, started, stoppingToken);
+                }
+
+                activityAtCheck = EventLoopActivity.Count;
+                switch (action)
                 {
                     case HeapTrimAction.CollectYoung:
                         GC.Collect(0, GCCollectionMode.Forced, blocking: true);
@@ -40,6 +64,7 @@ public sealed partial class HeapTrimmer(ProxyConfigState config, TimeProvider ti
                         break;
                 }
 
+                Interlocked.Increment(ref _checks);
                 var period = policy.Settled ? SettledCheckInterval : CheckInterval;
                 if (timer.Period != period)
                 {
@@ -49,6 +74,23 @@ public sealed partial class HeapTrimmer(ProxyConfigState config, TimeProvider ti
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    private async Task WaitForTrafficGapAsync(long activity, TimeSpan now, TimeSpan maxWait, long started, CancellationToken cancellationToken)
+    {
+        var watch = new TrafficGapWatch(activity, now, maxWait, TrafficGap);
+        _waitingForTrafficGap = true;
+        try
+        {
+            while (!watch.Observe(EventLoopActivity.Count, time.GetElapsedTime(started)))
+            {
+                await Task.Delay(TrafficGapWatch.PollInterval, time, cancellationToken);
+            }
+        }
+        finally
+        {
+            _waitingForTrafficGap = false;
         }
     }
 

@@ -38,6 +38,7 @@ public sealed class ProxyOptionsValidatorTests
     [InlineData("{ \"Proxy\": {", "{ \"Proxy\": { \"Memory\": { \"QuietPeriod\": \"00:00:00.01\" },", "Proxy:Memory:QuietPeriod: must be between")]
     [InlineData("{ \"Proxy\": {", "{ \"Proxy\": { \"Memory\": { \"TrimAfterGrowthMiB\": 0 },", "Proxy:Memory:TrimAfterGrowthMiB: must be 1 or more")]
     [InlineData("{ \"Proxy\": {", "{ \"Proxy\": { \"Memory\": { \"QuietBelowKiBPerSecond\": 0 },", "Proxy:Memory:QuietBelowKiBPerSecond: must be 1 or more")]
+    [InlineData("{ \"Proxy\": {", "{ \"Proxy\": { \"Memory\": { \"MaxWaitForTrafficGap\": \"-00:00:01\" },", "Proxy:Memory:MaxWaitForTrafficGap: must be between")]
     public void Errors_name_the_key_and_the_problem(string find, string replace, string expected)
     {
         var error = LoadFails(Valid.Replace(find, replace, StringComparison.Ordinal));

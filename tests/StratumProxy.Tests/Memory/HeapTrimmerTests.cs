@@ -1,5 +1,8 @@
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Prometheus;
+using Stratum.Transport.EventLoop;
 using StratumProxy.Configuration;
 using StratumProxy.Management;
 using StratumProxy.Memory;
@@ -15,7 +18,13 @@ public sealed class HeapTrimmerTests
         // what is checked here is the wiring: the real allocation counter, the real collection, the metrics.
         var options = new ProxyOptions
         {
-            Memory = new MemoryOptions { QuietPeriod = TimeSpan.FromMilliseconds(200), TrimAfterGrowthMiB = 4, QuietBelowKiBPerSecond = int.MaxValue },
+            Memory = new MemoryOptions
+            {
+                QuietPeriod = TimeSpan.FromMilliseconds(200),
+                TrimAfterGrowthMiB = 4,
+                QuietBelowKiBPerSecond = int.MaxValue,
+                MaxWaitForTrafficGap = TimeSpan.FromSeconds(1),
+            },
         };
         var metrics = new ProxyMetrics(Metrics.NewCustomRegistry());
         using var trimmer = new HeapTrimmer(new ProxyConfigState(options), TimeProvider.System, metrics, NullLogger<HeapTrimmer>.Instance);
@@ -48,6 +57,99 @@ public sealed class HeapTrimmerTests
                 Held.Clear();
             }
         }
+    }
+
+    [Fact]
+    public async Task A_due_trim_waits_while_an_event_loop_relays_and_starts_once_it_pauses()
+    {
+        var options = new ProxyOptions
+        {
+            Memory = new MemoryOptions
+            {
+                QuietPeriod = TimeSpan.FromMilliseconds(200),
+                TrimAfterGrowthMiB = 4,
+                QuietBelowKiBPerSecond = int.MaxValue,
+                MaxWaitForTrafficGap = TimeSpan.FromMinutes(1),
+            },
+        };
+        var metrics = new ProxyMetrics(Metrics.NewCustomRegistry());
+
+        // The byte stream below comes from a loop with 2-ms delays, which a busy test machine can stall for longer
+        // than the 20 ms a broadcast's loops never stand still: the gap asked for here is ten times that.
+        using var trimmer = new HeapTrimmer(new ProxyConfigState(options), TimeProvider.System, metrics, NullLogger<HeapTrimmer>.Instance)
+        {
+            TrafficGap = TimeSpan.FromMilliseconds(200),
+        };
+
+        // A socket on an event loop whose peer sends a byte every 2 ms: each one wakes the loop, as a broadcast does.
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        using var socket = await EpollSocket.ConnectAsync((IPEndPoint)listener.LocalEndPoint!, null, CancellationToken.None);
+        using var peer = await listener.AcceptAsync();
+        peer.NoDelay = true; // else the bytes wait for the delayed ACK and arrive 40 ms apart
+        using var stopTraffic = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var traffic = Task.Run(async () =>
+        {
+            var one = new byte[] { 1 };
+            for (var i = 0; i < 30_000 && !stopTraffic.IsCancellationRequested; i++)
+            {
+                await peer.SendAsync(one);
+                await Task.Delay(2);
+            }
+        });
+
+        await trimmer.StartAsync(CancellationToken.None);
+        try
+        {
+            var activity = EventLoopActivity.Count;
+            Assert.True(await WaitUntil(() => EventLoopActivity.Count > activity && trimmer.Checks >= 1), "the loop never woke, or the trimmer never checked");
+
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+            for (var burst = 0; burst < 10 && !trimmer.WaitingForTrafficGap && DateTime.UtcNow < deadline; burst++)
+            {
+                Burst(8 * 1024 * 1024);
+                await WaitUntil(() => trimmer.WaitingForTrafficGap, TimeSpan.FromSeconds(2));
+            }
+
+            Assert.True(trimmer.WaitingForTrafficGap, "the trim never became due while the loop relayed");
+            Assert.Equal(0, metrics.HeapTrims.Value);
+
+            // Held back for as long as the loop keeps waking (a window, not a synchronisation).
+            await Task.Delay(500);
+            Assert.True(trimmer.WaitingForTrafficGap, "the trim stopped waiting while the loop still woke every few ms");
+            Assert.Equal(0, metrics.HeapTrims.Value);
+
+            await stopTraffic.CancelAsync();
+            await traffic;
+            Assert.True(await WaitUntil(() => metrics.HeapTrims.Value >= 1), "no trim within 10 s of the loop going quiet");
+            Assert.False(trimmer.WaitingForTrafficGap);
+        }
+        finally
+        {
+            await stopTraffic.CancelAsync();
+            await trimmer.StopAsync(CancellationToken.None);
+            lock (Held)
+            {
+                Held.Clear();
+            }
+        }
+    }
+
+    private static async Task<bool> WaitUntil(Func<bool> condition, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(10);
+        }
+
+        return true;
     }
 
     private static readonly List<byte[]> Held = [];
