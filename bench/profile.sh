@@ -16,6 +16,7 @@
 #   --load fanout (submit, perf and split modes): the backend broadcasts a 600-byte mining.notify to --conns miners
 #     (5 000) ten times a second instead of the submit loop; figures are per notify delivered, and the last miner's
 #     time is printed for every round
+#   --interval-ms N (--load fanout): the pause between rounds (100; bench/run.sh uses 200)
 #   --env "NAME=VALUE ..." (target ours): runtime settings added to the proxy's environment, to compare one build
 #     under two settings; the split mode with --load fanout also prints the proxy's thread switches per notify
 set -euo pipefail
@@ -30,6 +31,7 @@ PORT_BASE=17500
 MODE=submit
 TARGET=ours
 LOAD=submit
+INTERVAL_MS=100
 EXTRA_ENV=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -41,7 +43,8 @@ while [[ $# -gt 0 ]]; do
         --target) TARGET="$2"; shift 2 ;;
         --load) LOAD="$2"; shift 2 ;;
         --env) EXTRA_ENV="$2"; shift 2 ;;
-        *) echo "usage: bench/profile.sh [--mode submit|idle|perf|split] [--target ours|nginx|haproxy] [--load submit|fanout] [--env "NAME=VALUE ..."] [--inline 0|1] [--seconds N] [--conns N] [--port-base N]" >&2; exit 2 ;;
+        --interval-ms) INTERVAL_MS="$2"; shift 2 ;;
+        *) echo "usage: bench/profile.sh [--mode submit|idle|perf|split] [--target ours|nginx|haproxy] [--load submit|fanout] [--env "NAME=VALUE ..."] [--interval-ms N] [--inline 0|1] [--seconds N] [--conns N] [--port-base N]" >&2; exit 2 ;;
     esac
 done
 case $LOAD in
@@ -173,7 +176,7 @@ run_load() { # extra-seconds
     local seconds=$((SECONDS_TO_RUN + $1))
     if [[ $LOAD == fanout ]]; then
         timeout $((seconds + 40)) "$BUILD/loadgen" fanout --port "$PLAIN_PORT" --control-port "$CONTROL_PORT" \
-            --conns "$CONNS" --rounds $((seconds * 10)) --interval-ms 100 --pids "$MEASURED" --timeout $((seconds + 30))
+            --conns "$CONNS" --rounds $((seconds * 1000 / INTERVAL_MS)) --interval-ms "$INTERVAL_MS" --pids "$MEASURED" --timeout $((seconds + 30))
     else
         timeout $((seconds + 20)) "$BUILD/loadgen" submit --port "$PLAIN_PORT" --conns "$CONNS" --warmup 0 \
             --duration "$seconds" --pids "$MEASURED" --timeout $((seconds + 15))
@@ -196,8 +199,18 @@ if [[ $MODE == split ]]; then
     cpu_ticks() { local pid; for pid in ${MEASURED//,/ }; do cat "/proc/$pid/stat"; done | awk '{u += $14; s += $15} END {print u, s}'; }
     if [[ $LOAD == fanout ]]; then
         # The miners connect first: their set-up is not what is measured. The loadgen's own figure covers the rounds.
-        run_load 0 > "$OUT/loadgen.out"
+        run_load 0 > "$OUT/loadgen.out" &
+        LG=$!; PIDS+=("$LG")
+        # Which threads switch: each thread's counts over a window inside the rounds (past the miners' set-up).
+        thread_switches() { local pid t; for pid in ${MEASURED//,/ }; do for t in /proc/"$pid"/task/*; do
+            printf '%s:%s %s\n' "${t##*/}" "$(tr ' ' _ < "$t/comm")" "$(awk '/^voluntary_ctxt/ {v = $2} /^nonvoluntary_ctxt/ {n = $2} END {print v, n}' "$t/status")"
+        done; done 2> /dev/null | sort; }
+        window=$((SECONDS_TO_RUN > 6 ? SECONDS_TO_RUN - 5 : 1))
+        sleep 3; thread_switches > "$OUT/switches-0"; sleep "$window"; thread_switches > "$OUT/switches-1"
+        wait "$LG" || true
         cat "$OUT/loadgen.out"
+        echo "thread switches per second inside the rounds ($window s), by thread (voluntary, involuntary):"
+        join "$OUT/switches-0" "$OUT/switches-1" | awk -v w="$window" '{v = ($4 - $2) / w; n = ($5 - $3) / w; if (v + n >= 1) printf "  %-32s %8.0f %8.0f\n", $1, v, n}' | sort -k2,2nr | head -12
         line=$(grep '^RESULT' "$OUT/loadgen.out")
         u=$(tr ' ' '\n' <<<"$line" | sed -n 's/^proxy_user_us=//p'); s=$(tr ' ' '\n' <<<"$line" | sed -n 's/^proxy_sys_us=//p')
         awk -v u="$u" -v s="$s" 'BEGIN {printf "per notify delivered (over the rounds): user %.2f us, system %.2f us; user/system %.3f\n", u, s, u / s}'
