@@ -9,6 +9,17 @@ using StratumProxy.Memory;
 
 namespace StratumProxy.Tests.Memory;
 
+/// <summary>
+/// The trimmer watches every event loop of the process, so its tests run alone: sockets of tests running beside them
+/// would keep the loops awake, and their load would stall the test's own traffic.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class EventLoopActivityCollection
+{
+    public const string Name = "Event loop activity";
+}
+
+[Collection(EventLoopActivityCollection.Name)]
 public sealed class HeapTrimmerTests
 {
     [Fact]
@@ -16,16 +27,7 @@ public sealed class HeapTrimmerTests
     {
         // Other tests allocate in parallel in this process, so "quiet" is set high enough to hold whatever they do;
         // what is checked here is the wiring: the real allocation counter, the real collection, the metrics.
-        var options = new ProxyOptions
-        {
-            Memory = new MemoryOptions
-            {
-                QuietPeriod = TimeSpan.FromMilliseconds(200),
-                TrimAfterGrowthMiB = 4,
-                QuietBelowKiBPerSecond = int.MaxValue,
-                MaxWaitForTrafficGap = TimeSpan.FromSeconds(1),
-            },
-        };
+        var options = TrimOptions(maxWaitForTrafficGap: TimeSpan.FromSeconds(1));
         var metrics = new ProxyMetrics(Metrics.NewCustomRegistry());
         using var trimmer = new HeapTrimmer(new ProxyConfigState(options), TimeProvider.System, metrics, NullLogger<HeapTrimmer>.Instance);
         var fullCollections = GC.CollectionCount(GC.MaxGeneration);
@@ -62,20 +64,11 @@ public sealed class HeapTrimmerTests
     [Fact]
     public async Task A_due_trim_waits_while_an_event_loop_relays_and_starts_once_it_pauses()
     {
-        var options = new ProxyOptions
-        {
-            Memory = new MemoryOptions
-            {
-                QuietPeriod = TimeSpan.FromMilliseconds(200),
-                TrimAfterGrowthMiB = 4,
-                QuietBelowKiBPerSecond = int.MaxValue,
-                MaxWaitForTrafficGap = TimeSpan.FromMinutes(1),
-            },
-        };
+        var options = TrimOptions(maxWaitForTrafficGap: TimeSpan.FromMinutes(1));
         var metrics = new ProxyMetrics(Metrics.NewCustomRegistry());
 
-        // The byte stream below comes from a loop with 2-ms delays, which a busy test machine can stall for longer
-        // than the 20 ms a broadcast's loops never stand still: the gap asked for here is ten times that.
+        // The byte stream below comes from a thread sleeping 2 ms between bytes, which a busy machine can stall for
+        // longer than the 20 ms a broadcast's loops never stand still: the gap asked for here is ten times that.
         using var trimmer = new HeapTrimmer(new ProxyConfigState(options), TimeProvider.System, metrics, NullLogger<HeapTrimmer>.Instance)
         {
             TrafficGap = TimeSpan.FromMilliseconds(200),
@@ -89,15 +82,17 @@ public sealed class HeapTrimmerTests
         using var peer = await listener.AcceptAsync();
         peer.NoDelay = true; // else the bytes wait for the delayed ACK and arrive 40 ms apart
         using var stopTraffic = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var traffic = Task.Run(async () =>
+        var traffic = new Thread(() =>
         {
             var one = new byte[] { 1 };
             for (var i = 0; i < 30_000 && !stopTraffic.IsCancellationRequested; i++)
             {
-                await peer.SendAsync(one);
-                await Task.Delay(2);
+                peer.Send(one);
+                Thread.Sleep(2);
             }
         });
+        traffic.IsBackground = true;
+        traffic.Start();
 
         await trimmer.StartAsync(CancellationToken.None);
         try
@@ -121,7 +116,7 @@ public sealed class HeapTrimmerTests
             Assert.Equal(0, metrics.HeapTrims.Value);
 
             await stopTraffic.CancelAsync();
-            await traffic;
+            Assert.True(traffic.Join(TimeSpan.FromSeconds(10)));
             Assert.True(await WaitUntil(() => metrics.HeapTrims.Value >= 1), "no trim within 10 s of the loop going quiet");
             Assert.False(trimmer.WaitingForTrafficGap);
         }
@@ -135,6 +130,18 @@ public sealed class HeapTrimmerTests
             }
         }
     }
+
+    /// <summary>"Quiet" set high enough to hold whatever other tests allocate meanwhile.</summary>
+    private static ProxyOptions TrimOptions(TimeSpan maxWaitForTrafficGap) => new()
+    {
+        Memory = new MemoryOptions
+        {
+            QuietPeriod = TimeSpan.FromMilliseconds(200),
+            TrimAfterGrowthMiB = 4,
+            QuietBelowKiBPerSecond = int.MaxValue,
+            MaxWaitForTrafficGap = maxWaitForTrafficGap,
+        },
+    };
 
     private static async Task<bool> WaitUntil(Func<bool> condition, TimeSpan? within = null)
     {
