@@ -49,7 +49,7 @@ public sealed partial class HeapTrimmer(ProxyConfigState config, TimeProvider ti
                 if (action != HeapTrimAction.None && activity != activityAtCheck)
                 {
                     // The loops relayed something since the last check: wait until they pause.
-                    await WaitForTrafficGapAsync(activity, time.GetElapsedTime(started), options.MaxWaitForTrafficGap, started, stoppingToken);
+                    await WaitForTrafficGapAsync(activity, options.MaxWaitForTrafficGap, started, stoppingToken);
                 }
 
                 activityAtCheck = EventLoopActivity.Count;
@@ -77,9 +77,9 @@ public sealed partial class HeapTrimmer(ProxyConfigState config, TimeProvider ti
         }
     }
 
-    private async Task WaitForTrafficGapAsync(long activity, TimeSpan now, TimeSpan maxWait, long started, CancellationToken cancellationToken)
+    private async Task WaitForTrafficGapAsync(long activity, TimeSpan maxWait, long started, CancellationToken cancellationToken)
     {
-        var watch = new TrafficGapWatch(activity, now, maxWait, TrafficGap);
+        var watch = new TrafficGapWatch(activity, time.GetElapsedTime(started), maxWait, TrafficGap);
         _waitingForTrafficGap = true;
         try
         {
