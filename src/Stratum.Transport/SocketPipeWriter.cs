@@ -69,7 +69,7 @@ internal sealed class SocketPipeWriter(EpollSocket socket, DirectSocketConnectio
         {
             if (_tls is not null)
             {
-                var records = _tls.Encrypt(_buffer!, _written, out var length);
+                var records = _tls.Encrypt(_buffer.AsSpan(0, _written), out var length);
                 SocketBufferPool.Return(_buffer!);
                 _buffer = records;
                 _written = length;

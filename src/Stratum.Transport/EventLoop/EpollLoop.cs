@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -9,11 +10,15 @@ namespace Stratum.Transport.EventLoop;
 /// One thread waiting in <c>epoll_wait</c> for the sockets registered with it. Each socket is registered once,
 /// edge-triggered, for both directions; an event only tells the socket it may read or write again and wakes what
 /// waits on it, which runs right here when the socket's completions are inline. Unlike the runtime's socket
-/// engine, nothing here tries a receive before it waits, so a line costs one <c>recv</c>, not two.
+/// engine, nothing here tries a receive before it waits, so a line costs one <c>recv</c>, not two. Work posted from
+/// other threads (<see cref="Post"/>) runs here too, after the events of the wake that found it.
 /// </summary>
 internal sealed unsafe class EpollLoop
 {
     private const int MaxEvents = 256;
+
+    // The token of the loop's own eventfd: index uint.MaxValue is never a socket's.
+    private const ulong WakeToken = ulong.MaxValue;
 
     // struct epoll_event is packed on x86 and x86-64 only.
     private static readonly bool s_packed = RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.X86;
@@ -29,11 +34,29 @@ internal sealed unsafe class EpollLoop
     private int _freeCount;
     private int _used;
     private long _wakeups;
+    private readonly FileDescriptorHandle _wake;
+    private readonly ConcurrentQueue<(Action<object?> Work, object? State)> _posted = new();
+    private int _wakePending;
 
     public EpollLoop(int number)
     {
         _epoll = LibC.EpollCreate(LibC.EPOLL_CLOEXEC);
         if (_epoll < 0)
+        {
+            throw new SocketException((int)Errno.ToSocketError(Marshal.GetLastPInvokeError()));
+        }
+
+        var wake = LibC.EventFd(0, LibC.EFD_NONBLOCK | LibC.EFD_CLOEXEC);
+        if (wake < 0)
+        {
+            throw new SocketException((int)Errno.ToSocketError(Marshal.GetLastPInvokeError()));
+        }
+
+        _wake = new FileDescriptorHandle(wake);
+        var registration = stackalloc byte[16];
+        *(uint*)registration = LibC.EPOLLIN | LibC.EPOLLET;
+        Unsafe.WriteUnaligned(registration + s_dataOffset, WakeToken);
+        if (LibC.EpollControl(_epoll, LibC.EPOLL_CTL_ADD, _wake, registration) != 0)
         {
             throw new SocketException((int)Errno.ToSocketError(Marshal.GetLastPInvokeError()));
         }
@@ -45,6 +68,23 @@ internal sealed unsafe class EpollLoop
 
     /// <summary>How many times <c>epoll_wait</c> has returned with events: it stops moving while nothing is relayed.</summary>
     public long Wakeups => Volatile.Read(ref _wakeups);
+
+    /// <summary>This loop's place in the group, from 0.</summary>
+    public int Number => _number;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on this loop's thread, after the events it is handling: one write to an eventfd
+    /// wakes the loop however many items are posted before it drains them.
+    /// </summary>
+    public void Post(Action<object?> work, object? state)
+    {
+        _posted.Enqueue((work, state));
+        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
+        {
+            ulong one = 1;
+            LibC.Write(_wake, (byte*)&one, sizeof(ulong));
+        }
+    }
 
     /// <summary>Registers <paramref name="socket"/> for readable and writable edges and sets its token.</summary>
     public void Add(EpollSocket socket, SafeHandle handle)
@@ -130,11 +170,18 @@ internal sealed unsafe class EpollLoop
 
             // Only this thread writes it; a reader elsewhere needs no more than a value that moves.
             _wakeups++;
+            var woken = false;
             for (var i = 0; i < count; i++)
             {
                 var entry = events + (i * s_eventSize);
                 var flags = *(uint*)entry;
                 var token = Unsafe.ReadUnaligned<ulong>(entry + s_dataOffset);
+                if (token == WakeToken)
+                {
+                    woken = true;
+                    continue;
+                }
+
                 var index = (int)(uint)token;
 
                 // Read for every event: a socket added after the table grew is only in the new table.
@@ -156,6 +203,31 @@ internal sealed unsafe class EpollLoop
                     // socket of this loop without events.
                     Environment.FailFast("A socket continuation threw on the event loop.", ex);
                 }
+            }
+
+            if (woken)
+            {
+                RunPosted();
+            }
+        }
+    }
+
+    private void RunPosted()
+    {
+        ulong value;
+        LibC.Read(_wake, (byte*)&value, sizeof(ulong));
+
+        // Cleared before draining: an item posted from here on writes the eventfd again, so none waits unseen.
+        Volatile.Write(ref _wakePending, 0);
+        while (_posted.TryDequeue(out var item))
+        {
+            try
+            {
+                item.Work(item.State);
+            }
+            catch (Exception ex)
+            {
+                Environment.FailFast("Work posted to an event loop threw.", ex);
             }
         }
     }

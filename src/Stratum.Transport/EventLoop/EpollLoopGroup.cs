@@ -15,6 +15,9 @@ internal static class EpollLoopGroup
 
     public static EpollLoop ForOpened() => Next(ref s_nextOpened);
 
+    /// <summary>Runs <paramref name="work"/> on loop <paramref name="number"/>'s thread (see <see cref="EpollLoop.Post"/>).</summary>
+    public static void Post(int number, Action<object?> work, object? state) => s_loops.Value[number].Post(work, state);
+
     /// <summary>The loops' <see cref="EpollLoop.Wakeups"/> summed; 0 before the first socket made them.</summary>
     public static long Wakeups()
     {

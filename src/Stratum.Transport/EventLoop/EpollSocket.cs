@@ -52,6 +52,9 @@ public sealed class EpollSocket : IDisposable
         _loop = loop;
     }
 
+    /// <summary>The loop the socket's events arrive on; it changes when the socket moves to another's loop.</summary>
+    internal EpollLoop Loop => Volatile.Read(ref _loop);
+
     /// <summary>
     /// Whether what waits on the socket is woken right on the loop's thread (true) or on the thread pool. A phase
     /// that spends CPU in bursts, such as a TLS handshake, belongs on the pool: the loop's thread may be pinned to

@@ -39,6 +39,9 @@ internal static unsafe partial class LibC
     public const int SHUT_WR = 1;
     public const int SHUT_RDWR = 2;
 
+    public const int EFD_NONBLOCK = 0x800;
+    public const int EFD_CLOEXEC = 0x80000;
+
     public const int F_GETFL = 3;
     public const int F_SETFL = 4;
     public const int O_NONBLOCK = 0x800;
@@ -132,6 +135,15 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Library, EntryPoint = "shutdown", SetLastError = true)]
     public static partial int Shutdown(SafeHandle fd, int how);
+
+    [LibraryImport(Library, EntryPoint = "eventfd", SetLastError = true)]
+    public static partial int EventFd(uint initial, int flags);
+
+    [LibraryImport(Library, EntryPoint = "read")]
+    public static partial nint Read(SafeHandle fd, byte* buffer, nint length);
+
+    [LibraryImport(Library, EntryPoint = "write")]
+    public static partial nint Write(SafeHandle fd, byte* buffer, nint length);
 
     [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);

@@ -34,11 +34,12 @@ public interface ILineRelayHandler
 {
     /// <summary>
     /// Looks at bytes received from <paramref name="from"/>, the unterminated line left by the last call first:
-    /// returns how many of them, from the start, are complete lines to pass on. The rest is kept and offered again
-    /// with the next bytes. When <paramref name="close"/> is set, the relay passes on what was returned and ends
-    /// with <see cref="RelayEnd.Closed"/>.
+    /// returns how many of them, from the start, are complete lines. The first <paramref name="skip"/> of those are
+    /// dropped (the other side has them already, see <see cref="LineRelay.TryInject"/>), the rest passed on. What
+    /// follows the complete lines is kept and offered again with the next bytes. When <paramref name="close"/> is
+    /// set, the relay passes on what was returned and ends with <see cref="RelayEnd.Closed"/>.
     /// </summary>
-    int OnReceived(RelaySide from, ReadOnlySpan<byte> data, out bool close);
+    int OnReceived(RelaySide from, ReadOnlySpan<byte> data, out int skip, out bool close);
 
     /// <summary>
     /// The client ended its side and the destination was told so (a half-close); the destination's side goes on

@@ -44,6 +44,9 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
         _down = new Direction(this, RelaySide.Destination, destination, client);
     }
 
+    /// <summary>The event loop the relay runs on (see <see cref="EventLoopWork.Post"/>).</summary>
+    public int LoopNumber => _up.From.Loop.Number;
+
     /// <summary>Completes when the relay ends; the caller then closes both sockets.</summary>
     public ValueTask<RelayEnd> Completion => new(this, _completion.Version);
 
@@ -108,7 +111,12 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
             _gate.Exit();
         }
 
-        // Outside the gate: the owner's continuation runs here and closes the sockets.
+        Complete(end, fault);
+    }
+
+    /// <summary>Outside the gate: the owner's continuation runs here and closes the sockets.</summary>
+    private void Complete(RelayEnd end, Exception? fault)
+    {
         if (fault is not null)
         {
             _completion.SetException(fault);
@@ -222,31 +230,10 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
                 length = carried + received;
             }
 
-            var complete = _handler.OnReceived(direction.Side, scratch.AsSpan(0, length), out var close);
-            if (complete > 0 && direction.Side == RelaySide.Destination && _clientRecords is { } clientRecords)
+            var complete = _handler.OnReceived(direction.Side, scratch.AsSpan(0, length), out var skip, out var close);
+            if (complete > skip && !SendLines(direction, scratch.AsSpan(skip, complete - skip)))
             {
-                if (!SendRecords(direction, clientRecords, scratch, complete))
-                {
-                    return TargetFailed(direction);
-                }
-            }
-            else if (complete > 0)
-            {
-                var sent = to.Send(scratch.AsSpan(0, complete), out var sendError);
-                if (sent < 0)
-                {
-                    if (sendError != SocketError.WouldBlock)
-                    {
-                        return TargetFailed(direction);
-                    }
-
-                    sent = 0;
-                }
-
-                if (sent < complete)
-                {
-                    direction.KeepPending(scratch.AsSpan(sent, complete - sent));
-                }
+                return TargetFailed(direction);
             }
 
             if (close)
@@ -262,16 +249,105 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
     }
 
     /// <summary>
-    /// Encrypts the first <paramref name="length"/> bytes of <paramref name="plaintext"/> for the client and sends the
-    /// records; what the socket does not take stays pending. False when the client's connection failed.
+    /// Sends <paramref name="line"/>, whole lines from elsewhere (the same line another session's pool connection
+    /// delivered first), to the client, as if its destination had sent it: true when it was sent or kept to send
+    /// once the socket has room. <paramref name="admit"/> decides under the relay's gate, once nothing else can
+    /// touch the session, whether it still wants the line. False with nothing sent when the relay ended, bytes of
+    /// the destination wait for room already (the line would have to queue behind them), or <paramref name="admit"/>
+    /// said no; a closed client ends the relay. Any thread may call it; on the relay's own loop it costs no
+    /// switch.
     /// </summary>
-    private static bool SendRecords(Direction direction, OpenSslRecordLayer records, byte[] plaintext, int length)
+    public bool TryInject<TState>(ReadOnlySpan<byte> line, Func<TState, bool> admit, TState state)
+    {
+        RelayEnd? end;
+        Exception? fault = null;
+        _gate.Enter();
+        try
+        {
+            if (_done || _down.HasPending || !admit(state))
+            {
+                return false;
+            }
+
+            if (!SendLines(_down, line))
+            {
+                end = RelayEnd.ClientFailed;
+            }
+            else if (!_down.HasPending)
+            {
+                return true;
+            }
+            else
+            {
+                // The rest goes once the client's socket has room; this waits for that, as a forwarded line would.
+                try
+                {
+                    end = Forward(_down);
+                }
+                catch (Exception ex)
+                {
+                    fault = ex;
+                    end = default(RelayEnd);
+                }
+
+                if (end is null)
+                {
+                    return true;
+                }
+            }
+
+            Finish();
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+
+        Complete(end.Value, fault);
+        return end != RelayEnd.ClientFailed;
+    }
+
+    /// <summary>
+    /// Sends complete lines on in <paramref name="direction"/> (encrypted for a TLS client); what the socket does not
+    /// take stays pending. False when the target's connection failed.
+    /// </summary>
+    private bool SendLines(Direction direction, ReadOnlySpan<byte> lines)
+    {
+        if (direction.Side == RelaySide.Destination && _clientRecords is { } clientRecords)
+        {
+            return SendRecords(direction, clientRecords, lines);
+        }
+
+        var sent = direction.To.Send(lines, out var sendError);
+        if (sent < 0)
+        {
+            if (sendError != SocketError.WouldBlock)
+            {
+                return false;
+            }
+
+            sent = 0;
+        }
+
+        if (sent < lines.Length)
+        {
+            direction.KeepPending(lines[sent..]);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Encrypts <paramref name="plaintext"/> for the client and sends the records; what the socket does not take
+    /// stays pending. False when the client's connection failed.
+    /// </summary>
+    private static bool SendRecords(Direction direction, OpenSslRecordLayer records, ReadOnlySpan<byte> plaintext)
     {
         byte[] encrypted;
         int size;
         try
         {
-            encrypted = records.Encrypt(plaintext, length, out size);
+            encrypted = records.Encrypt(plaintext, out size);
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)
         {

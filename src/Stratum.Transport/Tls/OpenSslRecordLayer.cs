@@ -214,11 +214,12 @@ internal sealed unsafe class OpenSslRecordLayer : IDisposable
     }
 
     /// <summary>
-    /// Encrypts <paramref name="length"/> bytes of <paramref name="plaintext"/> into a pooled array that holds the
+    /// Encrypts <paramref name="plaintext"/> into a pooled array that holds the
     /// records to send (after any output OpenSSL made while reading), of <paramref name="encrypted"/> bytes.
     /// </summary>
-    public byte[] Encrypt(byte[] plaintext, int length, out int encrypted)
+    public byte[] Encrypt(ReadOnlySpan<byte> plaintext, out int encrypted)
     {
+        var length = plaintext.Length;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_released, this);

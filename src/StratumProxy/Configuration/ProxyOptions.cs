@@ -80,6 +80,14 @@ public sealed record ClusterOptions
     /// </summary>
     public TimeSpan WorkerRoutingWait { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Send a new job (<c>mining.notify</c>) to every miner of a pool node as soon as its first copy arrives, rather
+    /// than as the pool writes it to each connection in turn; each miner's own copy is then dropped. Only done while
+    /// the node gives its miners the same jobs (see <see cref="StratumProxy.Stratum.NotifyBroadcast"/>); off relays every line as
+    /// the pool sends it.
+    /// </summary>
+    public bool EarlyNotify { get; init; } = true;
+
     public HealthCheckOptions HealthCheck { get; init; } = new();
 
     public Dictionary<string, DestinationOptions> Destinations { get; init; } = new(StringComparer.OrdinalIgnoreCase);

@@ -80,6 +80,7 @@ public static class ProxyHost
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<HashrateEstimator>(sp => new HashrateEstimator(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ShareAccounting>();
+        services.AddSingleton<NotifyBroadcasts>();
         services.AddSingleton<StratumSessionHandler>();
         services.AddSingleton<ListenerEndpoints>();
         services.AddSingleton<StratumListenerBuilder>();

@@ -68,6 +68,9 @@ public sealed class ProxyMetrics
         DestinationHashrate = factory.CreateGauge("stratum_proxy_destination_hashrate", "Estimated hash rate (H/s) from accepted share difficulty over the last window.", ["cluster", "destination"]);
         ConfigReloads = factory.CreateCounter("stratum_proxy_config_reloads_total", "Configuration reloads, by outcome.", ["outcome"]);
         HeapTrims = factory.CreateCounter("stratum_proxy_heap_trims_total", "Full compacting collections that gave the heap back after a burst of allocation.");
+        NotifySentEarly = factory.CreateCounter("stratum_proxy_notify_sent_early_total", "Jobs (mining.notify) sent to a miner as soon as the pool node's first copy arrived, before the miner's own.", ["cluster", "destination"]);
+        NotifyDuplicatesDropped = factory.CreateCounter("stratum_proxy_notify_duplicates_dropped_total", "Miners' own copies of a job they had been sent early, not sent again.", ["cluster", "destination"]);
+        NotifyMismatches = factory.CreateCounter("stratum_proxy_notify_mismatches_total", "Sessions sent a job early whose own connection then brought a different one (a pool giving jobs per connection).", ["cluster", "destination"]);
         HeapTrimPause = factory.CreateCounter("stratum_proxy_heap_trim_pause_seconds_total", "Time the process was paused by those collections.");
     }
 
@@ -100,6 +103,12 @@ public sealed class ProxyMetrics
     public Counter HeapTrims { get; }
 
     public Counter HeapTrimPause { get; }
+
+    public Counter NotifySentEarly { get; }
+
+    public Counter NotifyDuplicatesDropped { get; }
+
+    public Counter NotifyMismatches { get; }
 
     /// <summary>A listener's bytes from miners, counted per event loop (<see cref="BytesFromClients"/>).</summary>
     public StripedCounter BytesFromClientsOf(string listener) =>

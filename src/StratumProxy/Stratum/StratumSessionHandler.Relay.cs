@@ -12,23 +12,31 @@ public sealed partial class StratumSessionHandler
     /// Hands the session to a <see cref="LineRelay"/> on the event loop rather than forwarding it through the
     /// connection's pipes (with TLS, once the connection carries the records itself). Null, with nothing done, when
     /// the connection cannot hand its socket over (records left on the runtime's TLS stream, or a transport without
-    /// the feature).
+    /// the feature). With <paramref name="earlyNotify"/> the session takes part in its pool node's
+    /// <see cref="NotifyBroadcast"/>.
     /// </summary>
-    private (LineRelay Relay, RelayedLines Lines)? TryStartRelay(ProxySession session, ILineRelayFeature? feature, EpollSocket upstream, int maxLineBytes)
+    private (LineRelay Relay, RelayedLines Lines)? TryStartRelay(ProxySession session, ILineRelayFeature? feature, EpollSocket upstream, int maxLineBytes, bool earlyNotify)
     {
         if (feature is null)
         {
             return null;
         }
 
-        var lines = new RelayedLines(this, session, maxLineBytes);
-        return feature.TryStartRelay(upstream, lines) is { } relay ? (relay, lines) : null;
+        var follower = earlyNotify && session.Destination is { } destination ? _broadcasts.For(session.Cluster, destination).Follow() : null;
+        var lines = new RelayedLines(this, session, maxLineBytes, follower);
+        if (feature.TryStartRelay(upstream, lines) is not { } relay)
+        {
+            return null;
+        }
+
+        follower?.Join(relay);
+        return (relay, lines);
     }
 
     /// <summary>Closes a relayed session with the reason the pipe path would give for the same end.</summary>
     private void EndRelay(ProxySession session, RelayedLines lines, RelayEnd end)
     {
-        lines.StopGrace();
+        lines.Stop();
         switch (end)
         {
             case RelayEnd.DestinationClosed:
@@ -57,7 +65,7 @@ public sealed partial class StratumSessionHandler
     /// <summary>The relay's handler faulted (a bug): the session closes, the process goes on.</summary>
     private void EndRelay(ProxySession session, RelayedLines lines, Exception fault)
     {
-        lines.StopGrace();
+        lines.Stop();
         LogRelayFault(_logger, session.Id, fault);
         session.Abort(CloseReasons.Error);
     }
@@ -65,8 +73,11 @@ public sealed partial class StratumSessionHandler
     [LoggerMessage(EventId = 1304, Level = LogLevel.Error, Message = "Session {SessionId}: forwarding failed.")]
     private static partial void LogRelayFault(ILogger logger, long sessionId, Exception exception);
 
-    /// <summary>What the relay of one session does with each side's lines: the same inspection as the pipe path.</summary>
-    private sealed class RelayedLines(StratumSessionHandler owner, ProxySession session, int maxLineBytes) : ILineRelayHandler
+    /// <summary>
+    /// What the relay of one session does with each side's lines: the same inspection as the pipe path, and a pool's
+    /// job the miner was sent early is dropped (<paramref name="follower"/>).
+    /// </summary>
+    private sealed class RelayedLines(StratumSessionHandler owner, ProxySession session, int maxLineBytes, NotifyFollower? follower) : ILineRelayHandler
     {
         private readonly StripedCounter _bytesFromClients = owner._metrics.BytesFromClientsOf(session.Listener);
         private readonly StripedCounter _bytesToClients = owner._metrics.BytesToClientsOf(session.Listener);
@@ -75,9 +86,10 @@ public sealed partial class StratumSessionHandler
         /// <summary>Why the miner's side was closed for its input, when it was.</summary>
         public string? ClientMalformed { get; private set; }
 
-        public int OnReceived(RelaySide from, ReadOnlySpan<byte> data, out bool close)
+        public int OnReceived(RelaySide from, ReadOnlySpan<byte> data, out int skip, out bool close)
         {
             session.Touch(owner._time.GetTimestamp());
+            skip = 0;
             int complete;
             if (from == RelaySide.Client)
             {
@@ -104,8 +116,11 @@ public sealed partial class StratumSessionHandler
             else
             {
                 var remaining = data;
-                close = owner.ReadPoolLines(session, ref remaining, maxLineBytes) == LineReadStatus.TooLong;
+                close = (follower is null
+                    ? owner.ReadPoolLines(session, ref remaining, maxLineBytes)
+                    : ReadPoolLines(follower, data, ref remaining, ref skip)) == LineReadStatus.TooLong;
                 complete = data.Length - remaining.Length;
+                // A job dropped here reached the miner earlier: its bytes count, once.
                 if (complete > 0)
                 {
                     _bytesToClients.Add(complete);
@@ -116,6 +131,34 @@ public sealed partial class StratumSessionHandler
             return complete;
         }
 
+        /// <summary>The pool's lines, as <see cref="StratumSessionHandler.ReadPoolLines"/>, with the jobs the miner has already counted in <paramref name="skip"/>.</summary>
+        private LineReadStatus ReadPoolLines(NotifyFollower follower, ReadOnlySpan<byte> data, ref ReadOnlySpan<byte> remaining, ref int skip)
+        {
+            LineReadStatus status;
+            while (true)
+            {
+                var start = data.Length - remaining.Length;
+                if ((status = StratumLineReader.TryReadLine(ref remaining, maxLineBytes, out var line)) != LineReadStatus.Line)
+                {
+                    return status;
+                }
+
+                var method = owner.OnDestinationLine(session, line);
+                var end = data.Length - remaining.Length;
+                if (method == StratumMethod.Notify)
+                {
+                    if (follower.OnOwnNotify(data[start..end], canDrop: skip == start))
+                    {
+                        skip = end;
+                    }
+                }
+                else if (method != StratumMethod.None)
+                {
+                    follower.OtherLineSince = true;
+                }
+            }
+        }
+
         /// <summary>The miner ended its side: the pool gets a moment to deliver what it has in flight.</summary>
         public void OnClientEnded()
         {
@@ -124,6 +167,11 @@ public sealed partial class StratumSessionHandler
                 static state => ((ProxySession)state!).Abort(CloseReasons.ClientClosed), session, HalfCloseGrace, Timeout.InfiniteTimeSpan);
         }
 
-        public void StopGrace() => _grace?.Dispose();
+        /// <summary>The relay ended: no grace timer, no more jobs sent early.</summary>
+        public void Stop()
+        {
+            _grace?.Dispose();
+            follower?.Leave();
+        }
     }
 }

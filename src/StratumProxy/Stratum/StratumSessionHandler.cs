@@ -31,6 +31,7 @@ public sealed partial class StratumSessionHandler
     private readonly IUpstreamConnector _connector;
     private readonly SessionRegistry _registry;
     private readonly ShareAccounting _shares;
+    private readonly NotifyBroadcasts _broadcasts;
     private readonly ProxyMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<StratumSessionHandler> _logger;
@@ -41,6 +42,7 @@ public sealed partial class StratumSessionHandler
         IUpstreamConnector connector,
         SessionRegistry registry,
         ShareAccounting shares,
+        NotifyBroadcasts broadcasts,
         ProxyMetrics metrics,
         TimeProvider time,
         ILoggerFactory loggerFactory)
@@ -49,6 +51,7 @@ public sealed partial class StratumSessionHandler
         _connector = connector;
         _registry = registry;
         _shares = shares;
+        _broadcasts = broadcasts;
         _metrics = metrics;
         _time = time;
         _logger = loggerFactory.CreateLogger<StratumSessionHandler>();
@@ -86,7 +89,7 @@ public sealed partial class StratumSessionHandler
             }
 
             // Awaited here rather than in a method of its own: an idle session keeps one suspended method, not two.
-            if (TryStartRelay(session, client.Features.Get<ILineRelayFeature>(), upstream, maxLineBytes) is var (relay, lines))
+            if (TryStartRelay(session, client.Features.Get<ILineRelayFeature>(), upstream, maxLineBytes, cluster.EarlyNotify) is var (relay, lines))
             {
                 RelayEnd end;
                 try
@@ -711,13 +714,14 @@ public sealed partial class StratumSessionHandler
         }
     }
 
-    private string? OnDestinationLine(ProxySession session, ReadOnlySpan<byte> line)
+    /// <summary>Takes note of what a pool's line says; its method, <see cref="StratumMethod.None"/> for a reply or an unreadable line.</summary>
+    private StratumMethod OnDestinationLine(ProxySession session, ReadOnlySpan<byte> line)
     {
         session.DestinationAnswered = true;
         if (line.IsEmpty || !StratumMessageInspector.TryInspectPoolLine(line, out var message, out var firstParam))
         {
             // The pool's lines are passed on as they are; judging them is the miner's business.
-            return null;
+            return StratumMethod.None;
         }
 
         switch (message.Method)
@@ -756,7 +760,7 @@ public sealed partial class StratumSessionHandler
                 break;
         }
 
-        return null;
+        return message.Method;
     }
 
     private void CloseMalformed(ProxySession session, string reason)

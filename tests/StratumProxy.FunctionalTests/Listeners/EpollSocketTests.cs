@@ -306,8 +306,9 @@ public sealed class EpollSocketTests : IDisposable
     /// <summary>Passes on everything up to the last line end.</summary>
     private sealed class WholeLines : ILineRelayHandler
     {
-        public int OnReceived(RelaySide from, ReadOnlySpan<byte> data, out bool close)
+        public int OnReceived(RelaySide from, ReadOnlySpan<byte> data, out int skip, out bool close)
         {
+            skip = 0;
             close = false;
             return data.LastIndexOf((byte)'\n') + 1;
         }
@@ -319,7 +320,7 @@ public sealed class EpollSocketTests : IDisposable
 
     private sealed class Throwing : ILineRelayHandler
     {
-        public int OnReceived(RelaySide from, ReadOnlySpan<byte> data, out bool close) => throw new InvalidOperationException("a bug");
+        public int OnReceived(RelaySide from, ReadOnlySpan<byte> data, out int skip, out bool close) => throw new InvalidOperationException("a bug");
 
         public void OnClientEnded()
         {

@@ -1,0 +1,227 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using StratumProxy.FunctionalTests.Infrastructure;
+
+namespace StratumProxy.FunctionalTests.Stratum;
+
+/// <summary>
+/// A new job reaches every miner of a pool node from the first copy the node writes, and no miner gets it twice;
+/// a pool that gives each connection its own jobs, or a miner whose difficulty just changed, is served as sent.
+/// The pool is raw sockets the test writes to one by one, so it decides which copy arrives first.
+/// </summary>
+public sealed class EarlyNotifyTests
+{
+    private const int Miners = 6;
+    private const string Reply = """{"id":9,"result":true,"error":null}""";
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task A_new_job_reaches_every_miner_from_the_first_copy_and_the_own_copies_are_dropped()
+    {
+        await using var pool = await PoolNode.StartAsync();
+        await pool.WriteAllAsync(Notify("a"));
+        await pool.ExpectAllAsync(Notify("a"));
+
+        // Only the first connection has the new job; every miner hears of it all the same.
+        await pool.WriteAsync(0, Notify("b"));
+        await pool.ExpectAllAsync(Notify("b"));
+
+        // The others' own copies come later and are not sent again: the next line each miner reads is the reply.
+        for (var i = 1; i < Miners; i++)
+        {
+            await pool.WriteAsync(i, Notify("b") + Reply + "\n");
+        }
+
+        await pool.WriteAsync(0, Reply + "\n");
+        await pool.ExpectAllAsync(Reply);
+        var metrics = await pool.MetricsAsync();
+        Assert.Contains($"stratum_proxy_notify_sent_early_total{{cluster=\"pool\",destination=\"d0\"}} {Miners - 1}", metrics);
+        Assert.Contains($"stratum_proxy_notify_duplicates_dropped_total{{cluster=\"pool\",destination=\"d0\"}} {Miners - 1}", metrics);
+
+        // Each session still took note of its job from its own copy.
+        Assert.All((await pool.Proxy.StatusAsync())["sessions"]!.AsArray(), s => Assert.Equal("b", s!["jobId"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Jobs_of_a_connection_of_its_own_go_only_to_that_miner()
+    {
+        await using var pool = await PoolNode.StartAsync();
+        for (var i = 0; i < Miners; i++)
+        {
+            await pool.WriteAsync(i, Notify("a" + i));
+            Assert.Equal(Notify("a" + i).TrimEnd('\n'), await pool.ReadMinerLineAsync(i));
+        }
+
+        await pool.WriteAsync(0, Notify("b0"));
+        Assert.Equal(Notify("b0").TrimEnd('\n'), await pool.ReadMinerLineAsync(0));
+        for (var i = 1; i < Miners; i++)
+        {
+            await pool.WriteAsync(i, Notify("b" + i));
+            Assert.Equal(Notify("b" + i).TrimEnd('\n'), await pool.ReadMinerLineAsync(i));
+        }
+
+        Assert.Contains("stratum_proxy_notify_sent_early_total{cluster=\"pool\",destination=\"d0\"} 0", await pool.MetricsAsync());
+    }
+
+    [Fact]
+    public async Task A_job_sent_again_after_a_difficulty_change_reaches_the_miner_again()
+    {
+        await using var pool = await PoolNode.StartAsync();
+        await pool.WriteAllAsync(Notify("a"));
+        await pool.ExpectAllAsync(Notify("a"));
+        await pool.WriteAsync(0, Notify("b"));
+        await pool.ExpectAllAsync(Notify("b"));
+
+        const string difficulty = """{"id":null,"method":"mining.set_difficulty","params":[64]}""";
+        await pool.WriteAsync(1, difficulty + "\n" + Notify("b"));
+        Assert.Equal(difficulty, await pool.ReadMinerLineAsync(1));
+        Assert.Equal(Notify("b").TrimEnd('\n'), await pool.ReadMinerLineAsync(1));
+
+        await pool.WriteAsync(2, Notify("b") + Reply + "\n");
+        Assert.Equal(Reply, await pool.ReadMinerLineAsync(2));
+    }
+
+    [Fact]
+    public async Task Once_connections_bring_jobs_other_than_the_one_sent_early_no_more_are_sent_early()
+    {
+        await using var pool = await PoolNode.StartAsync();
+        await pool.WriteAllAsync(Notify("a"));
+        await pool.ExpectAllAsync(Notify("a"));
+        await pool.WriteAsync(0, Notify("b"));
+        await pool.ExpectAllAsync(Notify("b"));
+
+        // Each connection then brings a job of its own instead: each is passed on, and sending early stops.
+        for (var i = 1; i < Miners; i++)
+        {
+            await pool.WriteAsync(i, Notify("own" + i));
+            Assert.Equal(Notify("own" + i).TrimEnd('\n'), await pool.ReadMinerLineAsync(i));
+        }
+
+        Assert.Contains("stratum_proxy_notify_mismatches_total{cluster=\"pool\",destination=\"d0\"} 5", await pool.MetricsAsync());
+
+        // The same job to every connection in turn now reaches each miner with its own copy, not before.
+        await pool.WriteAllAsync(Notify("c"));
+        await pool.ExpectAllAsync(Notify("c"));
+        await pool.WriteAsync(0, Notify("d"));
+        Assert.Equal(Notify("d").TrimEnd('\n'), await pool.ReadMinerLineAsync(0));
+        for (var i = 1; i < Miners; i++)
+        {
+            await pool.WriteAsync(i, Reply + "\n");
+            Assert.Equal(Reply, await pool.ReadMinerLineAsync(i));
+        }
+    }
+
+    [Fact]
+    public async Task With_EarlyNotify_off_every_miner_waits_for_its_own_copy()
+    {
+        await using var pool = await PoolNode.StartAsync(earlyNotify: false);
+        await pool.WriteAllAsync(Notify("a"));
+        await pool.ExpectAllAsync(Notify("a"));
+        await pool.WriteAsync(0, Notify("b"));
+        Assert.Equal(Notify("b").TrimEnd('\n'), await pool.ReadMinerLineAsync(0));
+        for (var i = 1; i < Miners; i++)
+        {
+            await pool.WriteAsync(i, Reply + "\n");
+            Assert.Equal(Reply, await pool.ReadMinerLineAsync(i));
+        }
+    }
+
+    private static string Notify(string job) =>
+        $$"""{"id":null,"method":"mining.notify","params":["{{job}}","00","01","02",[],"20000000","1d00ffff","5f5e1000",true]}""" + "\n";
+
+    /// <summary>A pool node of raw sockets with <see cref="Miners"/> miners connected through the proxy, paired by index.</summary>
+    private sealed class PoolNode : IAsyncDisposable
+    {
+        private readonly TcpListener _listener;
+        private readonly List<TcpClient> _miners = [];
+        private readonly List<StreamReader> _minerReaders = [];
+        private readonly List<TcpClient> _poolSides = [];
+
+        private PoolNode(TcpListener listener, ProxyTestHost proxy)
+        {
+            _listener = listener;
+            Proxy = proxy;
+        }
+
+        public ProxyTestHost Proxy { get; }
+
+        public static async Task<PoolNode> StartAsync(bool earlyNotify = true)
+        {
+            var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var section = ProxyTestHost.SingleListener((IPEndPoint)listener.LocalEndpoint);
+            section["Clusters"]!["pool"]!["EarlyNotify"] = earlyNotify;
+            var node = new PoolNode(listener, await ProxyTestHost.StartAsync(section));
+            for (var i = 0; i < Miners; i++)
+            {
+                // One at a time, so the pool's i-th connection is the i-th miner's.
+                var miner = new TcpClient(AddressFamily.InterNetwork) { NoDelay = true };
+                await miner.ConnectAsync(node.Proxy.Listener("main"));
+                node._miners.Add(miner);
+                node._minerReaders.Add(new StreamReader(miner.GetStream(), Encoding.ASCII));
+                node._poolSides.Add(await listener.AcceptTcpClientAsync().WaitAsync(Deadline));
+            }
+
+            // A session takes part in the node's broadcast once it is relayed, right after its pool connection.
+            var deadline = DateTime.UtcNow + Deadline;
+            while ((await node.Proxy.StatusAsync())["sessions"]!.AsArray().Count(s => s!["destination"] is not null) < Miners)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "not every session reached its destination");
+                await Task.Delay(20);
+            }
+
+            return node;
+        }
+
+        public async Task WriteAsync(int index, string text)
+        {
+            _poolSides[index].NoDelay = true;
+            await _poolSides[index].GetStream().WriteAsync(Encoding.ASCII.GetBytes(text)).AsTask().WaitAsync(Deadline);
+        }
+
+        public async Task WriteAllAsync(string text)
+        {
+            for (var i = 0; i < Miners; i++)
+            {
+                await WriteAsync(i, text);
+            }
+        }
+
+        public async Task<string?> ReadMinerLineAsync(int index)
+        {
+            using var timeout = new CancellationTokenSource(Deadline);
+            return await _minerReaders[index].ReadLineAsync(timeout.Token);
+        }
+
+        public async Task ExpectAllAsync(string line)
+        {
+            for (var i = 0; i < Miners; i++)
+            {
+                Assert.Equal(line.TrimEnd('\n'), await ReadMinerLineAsync(i));
+            }
+        }
+
+        public async Task<string> MetricsAsync()
+        {
+            using var http = new HttpClient { BaseAddress = Proxy.ManagementUri, Timeout = Deadline };
+            return await http.GetStringAsync("metrics");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var miner in _miners)
+            {
+                miner.Dispose();
+            }
+
+            foreach (var side in _poolSides)
+            {
+                side.Dispose();
+            }
+
+            await Proxy.DisposeAsync();
+            _listener.Dispose();
+        }
+    }
+}
