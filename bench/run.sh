@@ -28,9 +28,10 @@ usage: bench/run.sh [--runs N] [--quick] [--scenarios idle,submit,fanout,tls] [-
                     [--proxy-inline 0|1]
   --runs N         repeat every target N times (fresh processes each time) and report medians (default 1)
   --quick          shorter phases for a smoke run (same connection counts for idle)
-  --targets        any of: direct nginx haproxy ours ours-inline ours-default ours-unpinned
+  --targets        any of: direct nginx haproxy ours ours-inline ours-default ours-unpinned ours-relay
                    (ours = our proxy with --proxy-inline; ours-inline / ours-default force it on / off;
-                   ours-unpinned leaves the event loops' CPU placement to the scheduler)
+                   ours-unpinned leaves the event loops' CPU placement to the scheduler; ours-relay turns
+                   EarlyNotify off, so every miner waits for its own copy of a job, as behind nginx and HAProxy)
   --proxy-inline   DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS for target "ours" (default 1)
   --proxy-env "K=V ..."  extra environment for our proxy (e.g. DOTNET_TieredCompilation=0)
   --cpus P:O       run the proxy (or nginx, HAProxy) on CPUs P and the backend and load generator on CPUs O
@@ -302,7 +303,7 @@ start_target() {
             wait_port "$PLAIN_PORT" 10 || { log "haproxy did not start"; return 1; }
             TARGET_PIDS="$TARGET_MAIN"
             [[ $scenario != tls ]] || speaks_tls "$TLS_PORT" || log "haproxy: no TLS handshake on $TLS_PORT" ;;
-        ours|ours-inline|ours-default|ours-unpinned)
+        ours|ours-inline|ours-default|ours-unpinned|ours-relay)
             local inline=$PROXY_INLINE
             [[ $name == ours-inline ]] && inline=1
             [[ $name == ours-default ]] && inline=0
@@ -314,6 +315,7 @@ start_target() {
                 env_args+=("$shipped")
             done
             [[ $name == ours-unpinned ]] && env_args+=(STRATUM_PROXY_PIN_LOOPS=0)
+            [[ $name == ours-relay ]] && env_args+=(Proxy__Clusters__backend__EarlyNotify=false)
             local kv
             for kv in $PROXY_ENV; do env_args+=("$kv"); done
             (cd "$ROOT" && exec "${TARGET_CPUS[@]}" env "${env_args[@]}" DOTNET_CLI_TELEMETRY_OPTOUT=1 \

@@ -54,6 +54,7 @@ typedef struct conn {
 static enum mode mode;
 static const char *host = "127.0.0.1";
 static int port, control_port, use_tls, concurrency = 200, rounds = 10, interval_ms = 200;
+static unsigned long long duplicates; /* fanout: notify lines a connection received twice */
 static double warmup_s = 1, duration_s = 5, hold_s = 600, timeout_s = 120;
 static int checkpoints[8], checkpoint_count;
 static int pids[16], pid_count;
@@ -248,7 +249,10 @@ static void on_line(conn_t *c, const char *line, size_t len) {
         if (!m) return;
         const char *p = memmem(line, len, "\"params\":[\"", 11);
         if (!p) return;
-        c->notify_stamp = strtoull(p + 11, NULL, 10);
+        uint64_t stamp = strtoull(p + 11, NULL, 10);
+        /* A job a miner already has: a proxy that sends jobs early must drop the miner's own copy. */
+        if (stamp == c->notify_stamp) duplicates++;
+        c->notify_stamp = stamp;
         /* arrival time is recorded by the caller through notify_arrival */
     }
 }
@@ -531,13 +535,13 @@ static int run_fanout(void) {
     printf("RESULT mode=fanout conns=%d setup_s=%.3f rounds=%d incomplete=%d last_p50_ms=%.2f last_p99_ms=%.2f "
            "last_max_ms=%.2f median_miner_p50_ms=%.2f backend_write_ms=%.2f delivered=%llu proxy_cpu_us=%.2f "
            "proxy_user_us=%.2f proxy_sys_us=%.2f proxy_switches_voluntary=%.4f proxy_switches_involuntary=%.4f "
-           "loadgen_cpu_pct=%.0f failed=%d\n",
+           "loadgen_cpu_pct=%.0f failed=%d duplicates=%llu\n",
            target, setup, done, incomplete, pct_double(last_ms, done, 0.5), pct_double(last_ms, done, 0.99),
            done ? last_ms[done - 1] : -1, pct_double(median_ms, done, 0.5), done ? write_us_sum / done / 1e3 : -1,
            delivered, pids_ok ? proxy_user_us + proxy_sys_us : -1, proxy_user_us, proxy_sys_us, proxy_vol, proxy_invol,
-           wall > 0 ? 100 * cpu / wall : 0, failed);
+           wall > 0 ? 100 * cpu / wall : 0, failed, duplicates);
     close(cfd);
-    return (incomplete || failed || done < rounds) ? 1 : 0;
+    return (incomplete || failed || done < rounds || duplicates) ? 1 : 0;
 }
 
 static void usage(void) {

@@ -20,7 +20,7 @@ namespace StratumProxy.Stratum;
 /// passed on as usual; after a few of those (a pool that gives jobs per connection after all), this node's jobs are
 /// no longer sent early.
 /// </remarks>
-public sealed class NotifyBroadcast
+public sealed partial class NotifyBroadcast
 {
     /// <summary>Recent jobs kept to recognise a session's own copy; a broadcast every ten seconds keeps 80 s.</summary>
     internal const int RememberedJobs = 8;
@@ -34,12 +34,18 @@ public sealed class NotifyBroadcast
     private readonly Job?[] _jobs = new Job?[RememberedJobs];
     private readonly List<NotifyFollower>[] _members;
     private readonly BroadcastCounters _counters;
+    private readonly ILogger _logger;
+    private readonly string _cluster;
+    private readonly string _destination;
     private long _newest;
     private int _mismatches;
 
-    internal NotifyBroadcast(BroadcastCounters counters)
+    internal NotifyBroadcast(string cluster, string destination, BroadcastCounters counters, ILogger logger)
     {
+        _cluster = cluster;
+        _destination = destination;
         _counters = counters;
+        _logger = logger;
         _members = new List<NotifyFollower>[EventLoopThread.MaxLoops];
         for (var i = 0; i < _members.Length; i++)
         {
@@ -122,8 +128,11 @@ public sealed class NotifyBroadcast
                 if (follower.Given > follower.Own)
                 {
                     // It was given a job its own connection has not brought, and now brings another one.
-                    _mismatches++;
                     _counters.Mismatches.Add(1);
+                    if (++_mismatches == MismatchesBeforeStop)
+                    {
+                        LogStopped(_logger, _cluster, _destination, MismatchesBeforeStop);
+                    }
                 }
 
                 var trigger = newest is not null

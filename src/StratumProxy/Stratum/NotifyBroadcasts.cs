@@ -4,15 +4,15 @@ using StratumProxy.Management;
 namespace StratumProxy.Stratum;
 
 /// <summary>The <see cref="NotifyBroadcast"/> of each pool node sessions are relayed to, by cluster and destination.</summary>
-public sealed class NotifyBroadcasts(ProxyMetrics metrics)
+public sealed class NotifyBroadcasts(ProxyMetrics metrics, ILogger<NotifyBroadcast> logger)
 {
     private readonly ConcurrentDictionary<(string Cluster, string Destination), NotifyBroadcast> _nodes = new();
 
     public NotifyBroadcast For(string cluster, string destination) =>
         _nodes.GetOrAdd(
             (cluster, destination),
-            static (node, metrics) => new NotifyBroadcast(new BroadcastCounters(metrics, node.Cluster, node.Destination)),
-            metrics);
+            static (node, self) => new NotifyBroadcast(node.Cluster, node.Destination, new BroadcastCounters(self.metrics, node.Cluster, node.Destination), self.logger),
+            (metrics, logger));
 }
 
 /// <summary>One node's series of jobs sent early, own copies dropped, and sessions found to get jobs of their own.</summary>

@@ -256,6 +256,45 @@ public sealed class EpollSocketTests : IDisposable
     }
 
     [Fact]
+    public async Task Work_posted_to_a_loop_runs_on_that_loops_thread_however_much_is_posted_at_once()
+    {
+        await ConnectPairAsync(IPAddress.Loopback);
+        const int perLoop = 1000;
+        var seen = new int[EventLoopThread.MaxLoops];
+        var wrongThread = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var remaining = perLoop * EventLoopThread.MaxLoops;
+        for (var i = 0; i < perLoop; i++)
+        {
+            for (var loop = 0; loop < EventLoopThread.MaxLoops; loop++)
+            {
+                EventLoopWork.Post(
+                    loop,
+                    state =>
+                    {
+                        var expected = (int)state!;
+                        if (EventLoopThread.Number != expected)
+                        {
+                            Interlocked.Increment(ref wrongThread);
+                        }
+
+                        Interlocked.Increment(ref seen[expected]);
+                        if (Interlocked.Decrement(ref remaining) == 0)
+                        {
+                            done.SetResult();
+                        }
+                    },
+                    loop);
+            }
+        }
+
+        await done.Task.WaitAsync(Deadline);
+        Assert.Equal(0, wrongThread);
+        Assert.All(seen, count => Assert.Equal(perLoop, count));
+        Assert.Throws<ArgumentOutOfRangeException>(() => EventLoopWork.Post(EventLoopThread.MaxLoops, _ => { }, null));
+    }
+
+    [Fact]
     public async Task Each_event_loop_runs_on_a_cpu_of_its_own()
     {
         // A connection puts the process's loops to work; each pins itself as its thread starts.

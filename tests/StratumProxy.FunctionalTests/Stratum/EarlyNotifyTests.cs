@@ -1,6 +1,8 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json.Nodes;
 using StratumProxy.FunctionalTests.Infrastructure;
 
 namespace StratumProxy.FunctionalTests.Stratum;
@@ -41,6 +43,23 @@ public sealed class EarlyNotifyTests
 
         // Each session still took note of its job from its own copy.
         Assert.All((await pool.Proxy.StatusAsync())["sessions"]!.AsArray(), s => Assert.Equal("b", s!["jobId"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Over_tls_a_new_job_reaches_every_miner_from_the_first_copy_encrypted_for_each()
+    {
+        await using var pool = await PoolNode.StartAsync(tls: true);
+        await pool.WriteAllAsync(Notify("a"));
+        await pool.ExpectAllAsync(Notify("a"));
+        await pool.WriteAsync(0, Notify("b"));
+        await pool.ExpectAllAsync(Notify("b"));
+        for (var i = 1; i < Miners; i++)
+        {
+            await pool.WriteAsync(i, Notify("b") + Reply + "\n");
+        }
+
+        await pool.WriteAsync(0, Reply + "\n");
+        await pool.ExpectAllAsync(Reply);
     }
 
     [Fact]
@@ -146,12 +165,17 @@ public sealed class EarlyNotifyTests
 
         public ProxyTestHost Proxy { get; }
 
-        public static async Task<PoolNode> StartAsync(bool earlyNotify = true)
+        public static async Task<PoolNode> StartAsync(bool earlyNotify = true, bool tls = false)
         {
             var listener = new TcpListener(IPAddress.Loopback, 0);
             listener.Start();
             var section = ProxyTestHost.SingleListener((IPEndPoint)listener.LocalEndpoint);
             section["Clusters"]!["pool"]!["EarlyNotify"] = earlyNotify;
+            if (tls)
+            {
+                section["Listeners"]!["main"]!["Tls"] = new JsonObject { ["Certificate"] = "SelfSigned", ["Hosts"] = new JsonArray("pool.test") };
+            }
+
             var node = new PoolNode(listener, await ProxyTestHost.StartAsync(section));
             for (var i = 0; i < Miners; i++)
             {
@@ -159,7 +183,16 @@ public sealed class EarlyNotifyTests
                 var miner = new TcpClient(AddressFamily.InterNetwork) { NoDelay = true };
                 await miner.ConnectAsync(node.Proxy.Listener("main"));
                 node._miners.Add(miner);
-                node._minerReaders.Add(new StreamReader(miner.GetStream(), Encoding.ASCII));
+                Stream stream = miner.GetStream();
+                if (tls)
+                {
+                    var secure = new SslStream(stream, false, (_, _, _, _) => true);
+                    using var timeout = new CancellationTokenSource(Deadline);
+                    await secure.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "pool.test" }, timeout.Token);
+                    stream = secure;
+                }
+
+                node._minerReaders.Add(new StreamReader(stream, Encoding.ASCII));
                 node._poolSides.Add(await listener.AcceptTcpClientAsync().WaitAsync(Deadline));
             }
 
@@ -210,6 +243,11 @@ public sealed class EarlyNotifyTests
 
         public async ValueTask DisposeAsync()
         {
+            foreach (var reader in _minerReaders)
+            {
+                reader.Dispose();
+            }
+
             foreach (var miner in _miners)
             {
                 miner.Dispose();
