@@ -38,6 +38,7 @@ public sealed partial class NotifyBroadcast
     private readonly string _cluster;
     private readonly string _destination;
     private long _newest;
+    private Job? _newestJob;
     private int _mismatches;
 
     internal NotifyBroadcast(string cluster, string destination, BroadcastCounters counters, ILogger logger)
@@ -95,26 +96,28 @@ public sealed partial class NotifyBroadcast
     /// </summary>
     internal bool OnOwnNotify(NotifyFollower follower, ReadOnlySpan<byte> line, bool canDrop)
     {
-        FanOut[]? fanOuts = null;
+        // Nearly every copy is of the node's newest job: recognised without the gate, which the loops would
+        // otherwise take in turn for each of thousands of copies of one broadcast.
         bool drop;
+        if (Volatile.Read(ref _newestJob) is { } newest && newest.Line.AsSpan().SequenceEqual(line))
+        {
+            drop = OnKnownJob(follower, newest, canDrop);
+            follower.OtherLineSince = false;
+            if (drop)
+            {
+                _counters.Dropped.Add(1);
+            }
+
+            return drop;
+        }
+
+        FanOut[]? fanOuts = null;
         lock (_gate)
         {
             var job = Find(line);
             if (job is not null)
             {
-                job.Confirmations++;
-
-                // After a difficulty or extranonce change the pool sends the job again, and the miner must hear it.
-                drop = canDrop && job.Seq <= follower.Given && !(follower.OtherLineSince && job.Seq == follower.Given);
-                if (follower.Own < job.Seq)
-                {
-                    follower.Own = job.Seq;
-                }
-
-                if (!drop && follower.Given < job.Seq)
-                {
-                    follower.Given = job.Seq;
-                }
+                drop = OnKnownJob(follower, job, canDrop);
             }
             else if (follower.OtherLineSince)
             {
@@ -124,7 +127,7 @@ public sealed partial class NotifyBroadcast
             }
             else
             {
-                var newest = Newest();
+                var previous = _newestJob;
                 if (follower.Given > follower.Own)
                 {
                     // It was given a job its own connection has not brought, and now brings another one.
@@ -135,17 +138,17 @@ public sealed partial class NotifyBroadcast
                     }
                 }
 
-                var trigger = newest is not null
+                var trigger = previous is not null
                     && _mismatches < MismatchesBeforeStop
-                    && newest.Confirmations >= 2
-                    && follower.Own == newest.Seq
-                    && follower.Given == newest.Seq;
+                    && Volatile.Read(ref previous.Confirmations) >= 2
+                    && follower.Own == previous.Seq
+                    && follower.Given == previous.Seq;
                 job = Remember(line);
                 follower.Own = follower.Given = job.Seq;
                 drop = false;
                 if (trigger)
                 {
-                    fanOuts = Prepare(job, newest!.Seq);
+                    fanOuts = Prepare(job, previous!.Seq);
                 }
             }
 
@@ -171,6 +174,30 @@ public sealed partial class NotifyBroadcast
         return drop;
     }
 
+    /// <summary>A session's own copy of a job the node sent before: dropped if the miner has it, else it is the miner's newest.</summary>
+    private static bool OnKnownJob(NotifyFollower follower, Job job, bool canDrop)
+    {
+        // Counted only as far as the rule needs, so the copies of a broadcast do not all write one shared field.
+        if (Volatile.Read(ref job.Confirmations) < 2)
+        {
+            Interlocked.Increment(ref job.Confirmations);
+        }
+
+        // After a difficulty or extranonce change the pool sends the job again, and the miner must hear it.
+        var drop = canDrop && job.Seq <= follower.Given && !(follower.OtherLineSince && job.Seq == follower.Given);
+        if (follower.Own < job.Seq)
+        {
+            follower.Own = job.Seq;
+        }
+
+        if (!drop && follower.Given < job.Seq)
+        {
+            follower.Given = job.Seq;
+        }
+
+        return drop;
+    }
+
     private Job? Find(ReadOnlySpan<byte> line)
     {
         for (var seq = _newest; seq > _newest - RememberedJobs && seq > 0; seq--)
@@ -185,12 +212,11 @@ public sealed partial class NotifyBroadcast
         return null;
     }
 
-    private Job? Newest() => _newest == 0 ? null : _jobs[_newest % RememberedJobs];
-
     private Job Remember(ReadOnlySpan<byte> line)
     {
         var job = new Job(line.ToArray(), ++_newest);
         _jobs[job.Seq % RememberedJobs] = job;
+        Volatile.Write(ref _newestJob, job);
         return job;
     }
 
@@ -214,14 +240,14 @@ public sealed partial class NotifyBroadcast
         return fanOuts;
     }
 
-    /// <summary>One job as the pool wrote it, and how many sessions' own connections brought it.</summary>
+    /// <summary>One job as the pool wrote it, and how many sessions' own connections brought it (up to 2).</summary>
     private sealed class Job(byte[] line, long seq)
     {
+        public int Confirmations = 1;
+
         public byte[] Line { get; } = line;
 
         public long Seq { get; } = seq;
-
-        public int Confirmations { get; set; } = 1;
     }
 
     /// <summary>One loop's share of an early send, run on that loop.</summary>
