@@ -46,6 +46,33 @@ public sealed class EarlyNotifyTests
     }
 
     [Fact]
+    public async Task Two_jobs_in_quick_succession_both_go_early_and_a_late_copy_of_the_older_never_follows_the_newer()
+    {
+        await using var pool = await PoolNode.StartAsync();
+        await pool.WriteAllAsync(Notify("a"));
+        await pool.ExpectAllAsync(Notify("a"));
+
+        // b goes early; a second connection confirms it, so the next job after it may go early too.
+        await pool.WriteAsync(0, Notify("b"));
+        await pool.ExpectAllAsync(Notify("b"));
+        await pool.WriteAsync(1, Notify("b"));
+        await pool.WaitForMetricAsync("stratum_proxy_notify_duplicates_dropped_total{cluster=\"pool\",destination=\"d0\"} 1");
+        await pool.WriteAsync(0, Notify("c"));
+        await pool.ExpectAllAsync(Notify("c"));
+
+        // The other connections only now bring b and c: a miner that went back to b would mine stale work.
+        await pool.WriteAsync(1, Notify("c") + Reply + "\n");
+        for (var i = 2; i < Miners; i++)
+        {
+            await pool.WriteAsync(i, Notify("b") + Notify("c") + Reply + "\n");
+        }
+
+        await pool.WriteAsync(0, Reply + "\n");
+        await pool.ExpectAllAsync(Reply);
+        Assert.Contains($"stratum_proxy_notify_duplicates_dropped_total{{cluster=\"pool\",destination=\"d0\"}} {2 * (Miners - 1)}", await pool.MetricsAsync());
+    }
+
+    [Fact]
     public async Task Over_tls_a_new_job_reaches_every_miner_from_the_first_copy_encrypted_for_each()
     {
         await using var pool = await PoolNode.StartAsync(tls: true);
@@ -232,6 +259,17 @@ public sealed class EarlyNotifyTests
             for (var i = 0; i < Miners; i++)
             {
                 Assert.Equal(line.TrimEnd('\n'), await ReadMinerLineAsync(i));
+            }
+        }
+
+        public async Task WaitForMetricAsync(string series)
+        {
+            var deadline = DateTime.UtcNow + Deadline;
+            string metrics;
+            while (!(metrics = await MetricsAsync()).Contains(series, StringComparison.Ordinal))
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"no {series} in:\n{metrics}");
+                await Task.Delay(20);
             }
         }
 
