@@ -13,12 +13,12 @@ namespace StratumProxy.Stratum;
 /// address per miner) never shows two sessions the same line, so nothing is sent early there.
 /// </summary>
 /// <remarks>
-/// A job is sent early only when it is new to a session whose own connection has delivered the node's newest job
-/// already and that job reached at least two sessions: the connection's bytes are in order, so the line that follows
-/// the newest job on it is newer still, and the pool was seen to give more than one miner the same job. The session
-/// it goes to must have the job before it too. A session whose own connection then brings a different line has it
-/// passed on as usual; after a few of those (a pool that gives jobs per connection after all), this node's jobs are
-/// no longer sent early.
+/// A job is sent early at most once, by the first copy that proves it new enough: the node's newest job, arriving on
+/// a connection that delivered the job before it (its bytes are in order, so this one is newer) with no line of the
+/// session's own in between (a job re-sent after a difficulty change may be that miner's alone), where the job before
+/// it reached two sessions at least (the pool gives its miners the same jobs). It goes to the sessions that had the
+/// job before it. A session whose own connection then brings a different line has it passed on as usual; after a few
+/// of those (a pool that gives jobs per connection after all), this node's jobs are no longer sent early.
 /// </remarks>
 public sealed partial class NotifyBroadcast
 {
@@ -96,76 +96,56 @@ public sealed partial class NotifyBroadcast
     /// </summary>
     internal bool OnOwnNotify(NotifyFollower follower, ReadOnlySpan<byte> line, bool canDrop)
     {
-        // Nearly every copy is of the node's newest job: recognised without the gate, which the loops would
-        // otherwise take in turn for each of thousands of copies of one broadcast.
+        // Nearly every copy is of the node's newest job, sent early already: recognised without the gate, which the
+        // loops would otherwise take in turn for each of thousands of copies of one broadcast.
         bool drop;
-        if (Volatile.Read(ref _newestJob) is { } newest && newest.Line.AsSpan().SequenceEqual(line))
+        if (Volatile.Read(ref _newestJob) is { } newest && newest.Line.AsSpan().SequenceEqual(line) && !MayFanOut(follower, newest))
         {
             drop = OnKnownJob(follower, newest, canDrop);
-            follower.OtherLineSince = false;
-            if (drop)
-            {
-                _counters.Dropped.Add(1);
-            }
-
-            return drop;
         }
-
-        FanOut[]? fanOuts = null;
-        lock (_gate)
+        else
         {
-            var job = Find(line);
-            if (job is not null)
+            FanOut[]? fanOuts = null;
+            lock (_gate)
             {
+                var job = Find(line);
+                if (job is null)
+                {
+                    if (follower.Given > follower.Own)
+                    {
+                        // It was given a job its own connection has not brought, and now brings another one.
+                        _counters.Mismatches.Add(1);
+                        if (++_mismatches == MismatchesBeforeStop)
+                        {
+                            LogStopped(_logger, _cluster, _destination, MismatchesBeforeStop);
+                        }
+                    }
+
+                    job = Remember(line);
+                }
+
+                if (MayFanOut(follower, job))
+                {
+                    job.FannedOut = true;
+                    fanOuts = Prepare(job, job.PreviousSeq);
+                }
+
                 drop = OnKnownJob(follower, job, canDrop);
             }
-            else if (follower.OtherLineSince)
+
+            if (fanOuts is not null)
             {
-                // A job re-sent to this session alone after a change of its own (difficulty, extranonce): passed on,
-                // and not taken for the node's newest.
-                drop = false;
-            }
-            else
-            {
-                var previous = _newestJob;
-                if (follower.Given > follower.Own)
+                for (var loop = 0; loop < fanOuts.Length; loop++)
                 {
-                    // It was given a job its own connection has not brought, and now brings another one.
-                    _counters.Mismatches.Add(1);
-                    if (++_mismatches == MismatchesBeforeStop)
+                    if (fanOuts[loop] is { } fanOut)
                     {
-                        LogStopped(_logger, _cluster, _destination, MismatchesBeforeStop);
+                        EventLoopWork.Post(loop, s_fanOut, fanOut);
                     }
                 }
-
-                var trigger = previous is not null
-                    && _mismatches < MismatchesBeforeStop
-                    && Volatile.Read(ref previous.Confirmations) >= 2
-                    && follower.Own == previous.Seq
-                    && follower.Given == previous.Seq;
-                job = Remember(line);
-                follower.Own = follower.Given = job.Seq;
-                drop = false;
-                if (trigger)
-                {
-                    fanOuts = Prepare(job, previous!.Seq);
-                }
-            }
-
-            follower.OtherLineSince = false;
-        }
-
-        if (fanOuts is not null)
-        {
-            for (var loop = 0; loop < fanOuts.Length; loop++)
-            {
-                if (fanOuts[loop] is { } fanOut)
-                {
-                    EventLoopWork.Post(loop, s_fanOut, fanOut);
-                }
             }
         }
 
+        follower.OtherLineSince = false;
         if (drop)
         {
             _counters.Dropped.Add(1);
@@ -174,7 +154,23 @@ public sealed partial class NotifyBroadcast
         return drop;
     }
 
-    /// <summary>A session's own copy of a job the node sent before: dropped if the miner has it, else it is the miner's newest.</summary>
+    /// <summary>
+    /// Whether this copy of <paramref name="job"/> proves it new enough to send to the node's other sessions: it is
+    /// the node's newest and not sent yet, the session's own connection delivered the job before it (its bytes are in
+    /// order) with nothing of its own in between (a job re-sent after its difficulty changed may be its alone), and
+    /// that job reached two sessions at least (the pool gives its miners the same jobs).
+    /// </summary>
+    private bool MayFanOut(NotifyFollower follower, Job job) =>
+        !Volatile.Read(ref job.FannedOut)
+        && job.Seq == Volatile.Read(ref _newest)
+        && !follower.OtherLineSince
+        && follower.Own == job.PreviousSeq
+        && follower.Given == job.PreviousSeq
+        && JobAt(job.PreviousSeq) is { } previous
+        && Volatile.Read(ref previous.Confirmations) >= 2
+        && Volatile.Read(ref _mismatches) < MismatchesBeforeStop;
+
+    /// <summary>A session's own copy of a job: dropped if the miner has it, else it is the miner's newest.</summary>
     private static bool OnKnownJob(NotifyFollower follower, Job job, bool canDrop)
     {
         // Counted only as far as the rule needs, so the copies of a broadcast do not all write one shared field.
@@ -198,6 +194,8 @@ public sealed partial class NotifyBroadcast
         return drop;
     }
 
+    private Job? JobAt(long seq) => seq > 0 && _jobs[seq % RememberedJobs] is { } job && job.Seq == seq ? job : null;
+
     private Job? Find(ReadOnlySpan<byte> line)
     {
         for (var seq = _newest; seq > _newest - RememberedJobs && seq > 0; seq--)
@@ -214,9 +212,10 @@ public sealed partial class NotifyBroadcast
 
     private Job Remember(ReadOnlySpan<byte> line)
     {
-        var job = new Job(line.ToArray(), ++_newest);
+        var job = new Job(line.ToArray(), _newest + 1, _newest);
         _jobs[job.Seq % RememberedJobs] = job;
         Volatile.Write(ref _newestJob, job);
+        Volatile.Write(ref _newest, job.Seq);
         return job;
     }
 
@@ -240,14 +239,21 @@ public sealed partial class NotifyBroadcast
         return fanOuts;
     }
 
-    /// <summary>One job as the pool wrote it, and how many sessions' own connections brought it (up to 2).</summary>
-    private sealed class Job(byte[] line, long seq)
+    /// <summary>
+    /// One job as the pool wrote it, the node's newest before it, how many sessions' own connections brought it (up
+    /// to 2), and whether it was sent early.
+    /// </summary>
+    private sealed class Job(byte[] line, long seq, long previousSeq)
     {
-        public int Confirmations = 1;
+        public int Confirmations;
+
+        public bool FannedOut;
 
         public byte[] Line { get; } = line;
 
         public long Seq { get; } = seq;
+
+        public long PreviousSeq { get; } = previousSeq;
     }
 
     /// <summary>One loop's share of an early send, run on that loop.</summary>

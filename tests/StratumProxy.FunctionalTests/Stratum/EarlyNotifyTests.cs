@@ -129,6 +129,32 @@ public sealed class EarlyNotifyTests
     }
 
     [Fact]
+    public async Task A_first_copy_that_follows_a_difficulty_change_is_that_miners_and_the_next_copy_sends_the_job_to_the_rest()
+    {
+        await using var pool = await PoolNode.StartAsync();
+        await pool.WriteAllAsync(Notify("a"));
+        await pool.ExpectAllAsync(Notify("a"));
+
+        // A new difficulty, then the job: it may be this miner's alone, so it goes to this miner only.
+        const string difficulty = """{"id":null,"method":"mining.set_difficulty","params":[64]}""";
+        await pool.WriteAsync(0, difficulty + "\n" + Notify("b"));
+        Assert.Equal(difficulty, await pool.ReadMinerLineAsync(0));
+        Assert.Equal(Notify("b").TrimEnd('\n'), await pool.ReadMinerLineAsync(0));
+
+        // A second connection brings the same job after the one before it: now every other miner gets it, once.
+        await pool.WriteAsync(1, Notify("b"));
+        await pool.ExpectAllAsync(Notify("b"), from: 1);
+        for (var i = 2; i < Miners; i++)
+        {
+            await pool.WriteAsync(i, Notify("b") + Reply + "\n");
+        }
+
+        await pool.WriteAsync(0, Reply + "\n");
+        await pool.WriteAsync(1, Reply + "\n");
+        await pool.ExpectAllAsync(Reply);
+    }
+
+    [Fact]
     public async Task Once_connections_bring_jobs_other_than_the_one_sent_early_no_more_are_sent_early()
     {
         await using var pool = await PoolNode.StartAsync();
@@ -254,9 +280,9 @@ public sealed class EarlyNotifyTests
             return await _minerReaders[index].ReadLineAsync(timeout.Token);
         }
 
-        public async Task ExpectAllAsync(string line)
+        public async Task ExpectAllAsync(string line, int from = 0)
         {
-            for (var i = 0; i < Miners; i++)
+            for (var i = from; i < Miners; i++)
             {
                 Assert.Equal(line.TrimEnd('\n'), await ReadMinerLineAsync(i));
             }
