@@ -4,7 +4,8 @@
  *   backend --port P --control-port C [--notify-bytes 600] [--max-conns 20000]
  *
  * Miner side (port P): every newline-terminated line is answered at once:
- *   mining.subscribe -> subscription result, mining.authorize / mining.submit -> true,
+ *   mining.subscribe -> subscription result, mining.submit -> true, mining.authorize -> true followed by
+ *   mining.set_difficulty and the current job (the last broadcast, or one made at start), as pools send them,
  *   anything else -> null result. The reply id is copied verbatim from the request.
  * Control side (control port C, loopback only), one command per line:
  *   "notify"  broadcast one mining.notify line (~notify-bytes long) to every miner connection; the job id
@@ -168,27 +169,35 @@ static size_t find_id(const char *line, size_t len, char *out, size_t cap) {
     return n;
 }
 
-static int broadcast_notify(conn_t *control) {
-    static char *msg;
-    static size_t msg_cap;
-    uint64_t t0 = now_ns();
-    if (!msg) { msg_cap = notify_bytes + 512; msg = malloc(msg_cap); }
+/* The current job: one mining.notify line of about notify_bytes, its job id the given stamp. */
+static char *job;
+static size_t job_len, job_cap;
+
+static void make_job(uint64_t stamp) {
+    if (!job) { job_cap = notify_bytes + 512; job = malloc(job_cap); }
     /* prevhash, coinbase halves and merkle branches shaped like a real job; the coinbase is padded to size. */
-    int head = snprintf(msg, msg_cap,
+    int head = snprintf(job, job_cap,
         "{\"id\":null,\"method\":\"mining.notify\",\"params\":[\"%llu\","
         "\"4d16b6f85af6e2198f44ae2a6de67f78487ae5611b77c6c0440b921e00000000\","
         "\"01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff20020862062f503253482f04b8864e5008\",\"",
-        (unsigned long long)t0);
+        (unsigned long long)stamp);
     const char *tail_fmt = "\",[\"a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90\","
         "\"0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20\"],"
         "\"20000000\",\"1d00ffff\",\"504e86ed\",true]}\n";
     size_t tail_len = strlen(tail_fmt);
     size_t pad = notify_bytes > (size_t)head + tail_len ? notify_bytes - (size_t)head - tail_len : 8;
     if (pad % 2) pad++;
-    if ((size_t)head + pad + tail_len + 1 > msg_cap) { msg_cap = (size_t)head + pad + tail_len + 1; msg = realloc(msg, msg_cap); }
-    for (size_t i = 0; i < pad; i++) msg[head + i] = "0123456789abcdef"[(i * 7) & 15];
-    memcpy(msg + head + pad, tail_fmt, tail_len);
-    size_t len = (size_t)head + pad + tail_len;
+    if ((size_t)head + pad + tail_len + 1 > job_cap) { job_cap = (size_t)head + pad + tail_len + 1; job = realloc(job, job_cap); }
+    for (size_t i = 0; i < pad; i++) job[head + i] = "0123456789abcdef"[(i * 7) & 15];
+    memcpy(job + head + pad, tail_fmt, tail_len);
+    job_len = (size_t)head + pad + tail_len;
+}
+
+static int broadcast_notify(conn_t *control) {
+    uint64_t t0 = now_ns();
+    make_job(t0);
+    const char *msg = job;
+    size_t len = job_len;
 
     int sent = 0;
     for (int i = 0; i < miner_count;) {
@@ -221,7 +230,12 @@ static int handle_line(conn_t *c, const char *line, size_t len) {
             "{\"id\":%.*s,\"result\":[[[\"mining.set_difficulty\",\"b4b6693b72a50c7116db18d6497cac52\"],"
             "[\"mining.notify\",\"ae6812eb4cd7735a302a8a9dd95cf71f\"]],\"%08x\",4],\"error\":null}\n",
             (int)id_len, id, (unsigned)c->fd);
-    } else if (memmem(line, len, "\"mining.authorize\"", 18) || memmem(line, len, "\"mining.submit\"", 15)) {
+    } else if (memmem(line, len, "\"mining.authorize\"", 18)) {
+        n = snprintf(reply, sizeof reply, "{\"id\":%.*s,\"result\":true,\"error\":null}\n"
+            "{\"id\":null,\"method\":\"mining.set_difficulty\",\"params\":[1]}\n", (int)id_len, id);
+        if (send_bytes(c, reply, (size_t)n) < 0) return -1;
+        return send_bytes(c, job, job_len);
+    } else if (memmem(line, len, "\"mining.submit\"", 15)) {
         n = snprintf(reply, sizeof reply, "{\"id\":%.*s,\"result\":true,\"error\":null}\n", (int)id_len, id);
     } else {
         n = snprintf(reply, sizeof reply, "{\"id\":%.*s,\"result\":null,\"error\":null}\n", (int)id_len, id);
@@ -288,6 +302,7 @@ int main(int argc, char **argv) {
         else { fprintf(stderr, "usage: backend --port P --control-port C [--notify-bytes N] [--max-conns N]\n"); return 2; }
     }
     if (!port || !control_port) { fprintf(stderr, "backend: --port and --control-port are required\n"); return 2; }
+    make_job(now_ns());
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0) { rl.rlim_cur = rl.rlim_max; setrlimit(RLIMIT_NOFILE, &rl); }
     signal(SIGPIPE, SIG_IGN);
