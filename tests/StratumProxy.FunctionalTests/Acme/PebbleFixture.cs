@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using StratumProxy.Acme;
+using StratumProxy.FunctionalTests.Infrastructure;
 
 namespace StratumProxy.FunctionalTests.Acme;
 
@@ -235,12 +236,8 @@ public class PebbleFixture : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    // The challenge responders listen only once a test starts, long after pebble was told their ports.
+    private static int FreePort() => LoopbackEndpoints.ReservedPort();
 }
 
 /// <summary>A pebble that requires external account binding, with the key pair from the package's example config.</summary>

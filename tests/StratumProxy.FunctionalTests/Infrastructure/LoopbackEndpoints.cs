@@ -13,6 +13,42 @@ public static class LoopbackEndpoints
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
+
+    /// <summary>
+    /// A free port on 127.0.0.1 below the kernel's ephemeral range, for a listener opened later than it is chosen
+    /// (a challenge responder a CA is told about in advance): a port from the ephemeral range can meanwhile become
+    /// the local port of any other test's connection, and the listener then fails with "address already in use".
+    /// </summary>
+    public static int ReservedPort()
+    {
+        var ephemeralStart = 32768;
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
+            ephemeralStart = int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or FormatException or IndexOutOfRangeException)
+        {
+        }
+
+        var low = Math.Min(20000, ephemeralStart / 2);
+        for (var attempt = 0; attempt < 1000; attempt++)
+        {
+            var port = Random.Shared.Next(low, ephemeralStart);
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try another.
+            }
+        }
+
+        throw new InvalidOperationException($"No free port between {low} and {ephemeralStart} on 127.0.0.1.");
+    }
 }
 
 /// <summary>

@@ -27,8 +27,9 @@ public sealed class DescriptorExhaustionTests
         }
 
         await using var backend = new RecordingBackend();
-        var port = LoopbackEndpoints.ClosedPort();
-        var managementPort = LoopbackEndpoints.ClosedPort();
+        // Chosen now, bound by a process that starts later: from below the ephemeral range, which nothing else takes.
+        var port = LoopbackEndpoints.ReservedPort();
+        var managementPort = LoopbackEndpoints.ReservedPort();
         var directory = Path.Combine(Path.GetTempPath(), "stratum-proxy-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         var config = ProxyTestHost.SingleListener(backend.EndPoint);
