@@ -22,21 +22,13 @@ public sealed class EarlyNotifyTests
     public async Task A_new_job_reaches_every_miner_from_the_first_copy_and_the_own_copies_are_dropped()
     {
         await using var pool = await PoolNode.StartAsync();
-        await pool.WriteAllAsync(Notify("a"));
-        await pool.ExpectAllAsync(Notify("a"));
+        await pool.BroadcastAsync(Notify("a"));
 
         // Only the first connection has the new job; every miner hears of it all the same.
-        await pool.WriteAsync(0, Notify("b"));
-        await pool.ExpectAllAsync(Notify("b"));
+        await pool.FirstCopyReachesAllAsync(Notify("b"));
 
         // The others' own copies come later and are not sent again: the next line each miner reads is the reply.
-        for (var i = 1; i < Miners; i++)
-        {
-            await pool.WriteAsync(i, Notify("b") + Reply + "\n");
-        }
-
-        await pool.WriteAsync(0, Reply + "\n");
-        await pool.ExpectAllAsync(Reply);
+        await pool.LateCopiesThenReplyAsync(Notify("b"));
         var metrics = await pool.MetricsAsync();
         Assert.Contains($"stratum_proxy_notify_sent_early_total{{cluster=\"pool\",destination=\"d0\"}} {Miners - 1}", metrics);
         Assert.Contains($"stratum_proxy_notify_duplicates_dropped_total{{cluster=\"pool\",destination=\"d0\"}} {Miners - 1}", metrics);
@@ -49,16 +41,13 @@ public sealed class EarlyNotifyTests
     public async Task Two_jobs_in_quick_succession_both_go_early_and_a_late_copy_of_the_older_never_follows_the_newer()
     {
         await using var pool = await PoolNode.StartAsync();
-        await pool.WriteAllAsync(Notify("a"));
-        await pool.ExpectAllAsync(Notify("a"));
+        await pool.BroadcastAsync(Notify("a"));
 
         // b goes early; a second connection confirms it, so the next job after it may go early too.
-        await pool.WriteAsync(0, Notify("b"));
-        await pool.ExpectAllAsync(Notify("b"));
+        await pool.FirstCopyReachesAllAsync(Notify("b"));
         await pool.WriteAsync(1, Notify("b"));
         await pool.WaitForMetricAsync("stratum_proxy_notify_duplicates_dropped_total{cluster=\"pool\",destination=\"d0\"} 1");
-        await pool.WriteAsync(0, Notify("c"));
-        await pool.ExpectAllAsync(Notify("c"));
+        await pool.FirstCopyReachesAllAsync(Notify("c"));
 
         // The other connections only now bring b and c: a miner that went back to b would mine stale work.
         await pool.WriteAsync(1, Notify("c") + Reply + "\n");
@@ -76,17 +65,9 @@ public sealed class EarlyNotifyTests
     public async Task Over_tls_a_new_job_reaches_every_miner_from_the_first_copy_encrypted_for_each()
     {
         await using var pool = await PoolNode.StartAsync(tls: true);
-        await pool.WriteAllAsync(Notify("a"));
-        await pool.ExpectAllAsync(Notify("a"));
-        await pool.WriteAsync(0, Notify("b"));
-        await pool.ExpectAllAsync(Notify("b"));
-        for (var i = 1; i < Miners; i++)
-        {
-            await pool.WriteAsync(i, Notify("b") + Reply + "\n");
-        }
-
-        await pool.WriteAsync(0, Reply + "\n");
-        await pool.ExpectAllAsync(Reply);
+        await pool.BroadcastAsync(Notify("a"));
+        await pool.FirstCopyReachesAllAsync(Notify("b"));
+        await pool.LateCopiesThenReplyAsync(Notify("b"));
     }
 
     [Fact]
@@ -111,13 +92,37 @@ public sealed class EarlyNotifyTests
     }
 
     [Fact]
+    public async Task A_job_never_goes_early_to_a_miner_that_had_a_different_job_before_it()
+    {
+        // A solo pool: three miners share one payout address (one job), the others have jobs of their own.
+        await using var pool = await PoolNode.StartAsync();
+        for (var i = 0; i < Miners; i++)
+        {
+            var job = Notify(i < 3 ? "a" : "x" + i);
+            await pool.WriteAsync(i, job);
+            Assert.Equal(job.TrimEnd('\n'), await pool.ReadMinerLineAsync(i));
+        }
+
+        // The shared address's next job, on its three connections; each other miner's next line is its own job.
+        for (var i = 0; i < 3; i++)
+        {
+            await pool.WriteAsync(i, Notify("b"));
+            Assert.Equal(Notify("b").TrimEnd('\n'), await pool.ReadMinerLineAsync(i));
+        }
+
+        for (var i = 3; i < Miners; i++)
+        {
+            await pool.WriteAsync(i, Notify("y" + i));
+            Assert.Equal(Notify("y" + i).TrimEnd('\n'), await pool.ReadMinerLineAsync(i));
+        }
+    }
+
+    [Fact]
     public async Task A_job_sent_again_after_a_difficulty_change_reaches_the_miner_again()
     {
         await using var pool = await PoolNode.StartAsync();
-        await pool.WriteAllAsync(Notify("a"));
-        await pool.ExpectAllAsync(Notify("a"));
-        await pool.WriteAsync(0, Notify("b"));
-        await pool.ExpectAllAsync(Notify("b"));
+        await pool.BroadcastAsync(Notify("a"));
+        await pool.FirstCopyReachesAllAsync(Notify("b"));
 
         const string difficulty = """{"id":null,"method":"mining.set_difficulty","params":[64]}""";
         await pool.WriteAsync(1, difficulty + "\n" + Notify("b"));
@@ -132,8 +137,7 @@ public sealed class EarlyNotifyTests
     public async Task A_first_copy_that_follows_a_difficulty_change_is_that_miners_and_the_next_copy_sends_the_job_to_the_rest()
     {
         await using var pool = await PoolNode.StartAsync();
-        await pool.WriteAllAsync(Notify("a"));
-        await pool.ExpectAllAsync(Notify("a"));
+        await pool.BroadcastAsync(Notify("a"));
 
         // A new difficulty, then the job: it may be this miner's alone, so it goes to this miner only.
         const string difficulty = """{"id":null,"method":"mining.set_difficulty","params":[64]}""";
@@ -158,10 +162,8 @@ public sealed class EarlyNotifyTests
     public async Task Once_connections_bring_jobs_other_than_the_one_sent_early_no_more_are_sent_early()
     {
         await using var pool = await PoolNode.StartAsync();
-        await pool.WriteAllAsync(Notify("a"));
-        await pool.ExpectAllAsync(Notify("a"));
-        await pool.WriteAsync(0, Notify("b"));
-        await pool.ExpectAllAsync(Notify("b"));
+        await pool.BroadcastAsync(Notify("a"));
+        await pool.FirstCopyReachesAllAsync(Notify("b"));
 
         // Each connection then brings a job of its own instead: each is passed on, and sending early stops.
         for (var i = 1; i < Miners; i++)
@@ -173,30 +175,20 @@ public sealed class EarlyNotifyTests
         Assert.Contains("stratum_proxy_notify_mismatches_total{cluster=\"pool\",destination=\"d0\"} 5", await pool.MetricsAsync());
 
         // The same job to every connection in turn now reaches each miner with its own copy, not before.
-        await pool.WriteAllAsync(Notify("c"));
-        await pool.ExpectAllAsync(Notify("c"));
+        await pool.BroadcastAsync(Notify("c"));
         await pool.WriteAsync(0, Notify("d"));
         Assert.Equal(Notify("d").TrimEnd('\n'), await pool.ReadMinerLineAsync(0));
-        for (var i = 1; i < Miners; i++)
-        {
-            await pool.WriteAsync(i, Reply + "\n");
-            Assert.Equal(Reply, await pool.ReadMinerLineAsync(i));
-        }
+        await pool.OthersReadTheirOwnReplyNextAsync();
     }
 
     [Fact]
     public async Task With_EarlyNotify_off_every_miner_waits_for_its_own_copy()
     {
         await using var pool = await PoolNode.StartAsync(earlyNotify: false);
-        await pool.WriteAllAsync(Notify("a"));
-        await pool.ExpectAllAsync(Notify("a"));
+        await pool.BroadcastAsync(Notify("a"));
         await pool.WriteAsync(0, Notify("b"));
         Assert.Equal(Notify("b").TrimEnd('\n'), await pool.ReadMinerLineAsync(0));
-        for (var i = 1; i < Miners; i++)
-        {
-            await pool.WriteAsync(i, Reply + "\n");
-            Assert.Equal(Reply, await pool.ReadMinerLineAsync(i));
-        }
+        await pool.OthersReadTheirOwnReplyNextAsync();
     }
 
     private static string Notify(string job) =>
@@ -278,6 +270,42 @@ public sealed class EarlyNotifyTests
         {
             using var timeout = new CancellationTokenSource(Deadline);
             return await _minerReaders[index].ReadLineAsync(timeout.Token);
+        }
+
+        /// <summary>The same job to every connection in turn, and every miner has it.</summary>
+        public async Task BroadcastAsync(string job)
+        {
+            await WriteAllAsync(job);
+            await ExpectAllAsync(job);
+        }
+
+        /// <summary>Only the first connection has <paramref name="job"/>: every miner must get it all the same.</summary>
+        public async Task FirstCopyReachesAllAsync(string job)
+        {
+            await WriteAsync(0, job);
+            await ExpectAllAsync(job);
+        }
+
+        /// <summary>The other connections bring <paramref name="lines"/>, then a reply; the next line every miner reads is the reply.</summary>
+        public async Task LateCopiesThenReplyAsync(string lines)
+        {
+            for (var i = 1; i < Miners; i++)
+            {
+                await WriteAsync(i, lines + Reply + "\n");
+            }
+
+            await WriteAsync(0, Reply + "\n");
+            await ExpectAllAsync(Reply);
+        }
+
+        /// <summary>A reply on each other connection is the next line its miner reads: nothing was sent to it early.</summary>
+        public async Task OthersReadTheirOwnReplyNextAsync()
+        {
+            for (var i = 1; i < Miners; i++)
+            {
+                await WriteAsync(i, Reply + "\n");
+                Assert.Equal(Reply, await ReadMinerLineAsync(i));
+            }
         }
 
         public async Task ExpectAllAsync(string line, int from = 0)
