@@ -54,9 +54,6 @@ public sealed partial class NotifyBroadcast
         }
     }
 
-    /// <summary>Whether jobs are still sent early (false once sessions were seen to get jobs of their own).</summary>
-    public bool Enabled => Volatile.Read(ref _mismatches) < MismatchesBeforeStop;
-
     /// <summary>State for one session whose lines from this node are relayed.</summary>
     public NotifyFollower Follow() => new(this);
 
@@ -309,7 +306,7 @@ public sealed class NotifyFollower
     internal long Own { get; set; }
 
     /// <summary>A line other than a job or a reply came from the pool since the last job (a difficulty, for one).</summary>
-    public bool OtherLineSince { get; set; }
+    internal bool OtherLineSince { get; set; }
 
     /// <summary>Starts taking jobs sent early, on <paramref name="relay"/>'s loop.</summary>
     public void Join(LineRelay relay)
