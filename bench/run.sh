@@ -360,10 +360,14 @@ field() { # line key
 # A .NET process spends its first seconds in the JIT (tiered compilation, PGO re-JIT); over TLS the OpenSSL interop
 # and SslStream paths tier up only after ~10 s of load, after a plateau that looks stable (104, 102, 103 µs, then 43).
 # Measuring earlier would time the compiler, not the forwarding.
+target_pids_arg() { # sets the caller's pids_arg to the load generator's --pids for the target's processes, if any
+    [[ -z "$TARGET_PIDS" ]] || pids_arg=(--pids "$(tr ' ' ',' <<<"$TARGET_PIDS" | sed 's/,*$//')")
+}
+
 warm_up() { # port [tls]
     local port="$1" tls="${2:-}" round prev="" prev2="" cur line
     local -a pids_arg=()
-    [[ -n "$TARGET_PIDS" ]] && pids_arg=(--pids "$(tr ' ' ',' <<<"$TARGET_PIDS" | sed 's/,*$//')")
+    target_pids_arg
     for round in $(seq 1 "$WARMUP_ROUNDS"); do
         line=$(timeout 30 "${OTHER_CPUS[@]}" "$BUILD/loadgen" submit --port "$port" ${tls:+--tls} --conns "$SUBMIT_CONNS" --warmup 0 \
             --duration "$WARMUP_SECONDS" "${pids_arg[@]}" --timeout 25 2>>"$LOG" | grep '^RESULT' || true)
@@ -463,7 +467,7 @@ scenario_setup_warm() { # run target port prefix [tls]
 scenario_submit() { # run target port prefix [tls]
     local run="$1" target="$2" port="$3" prefix="$4" tls="${5:-}"
     local pids_arg=()
-    [[ -n "$TARGET_PIDS" ]] && pids_arg=(--pids "$(tr ' ' ',' <<<"$TARGET_PIDS" | sed 's/,*$//')")
+    target_pids_arg
     local out="$OUT/loadgen-$prefix-$target-$run.out"
     timeout 120 "${OTHER_CPUS[@]}" "$BUILD/loadgen" submit --port "$port" ${tls:+--tls} --conns "$SUBMIT_CONNS" --warmup "$SUBMIT_WARMUP" \
         --duration "$SUBMIT_SECONDS" "${pids_arg[@]}" --timeout 100 > "$out" 2>&1 || log "$target $prefix: loadgen reported a problem"
@@ -483,7 +487,7 @@ scenario_fanout() { # run target port
     local run="$1" target="$2" port="$3"
     local out="$OUT/loadgen-fanout-$target-$run.out"
     local pids_arg=()
-    [[ -n "$TARGET_PIDS" ]] && pids_arg=(--pids "$(tr ' ' ',' <<<"$TARGET_PIDS" | sed 's/,*$//')")
+    target_pids_arg
     timeout 180 "${OTHER_CPUS[@]}" "$BUILD/loadgen" fanout --port "$port" --control-port "$CONTROL_PORT" --conns "$FANOUT_CONNS" \
         --rounds "$FANOUT_ROUNDS" --interval-ms 200 "${pids_arg[@]}" --timeout 160 > "$out" 2>&1 \
         || log "$target fanout: loadgen reported a problem"
