@@ -53,12 +53,9 @@ internal sealed unsafe class EpollLoop
         }
 
         _wake = new FileDescriptorHandle(wake);
-        var registration = stackalloc byte[16];
-        *(uint*)registration = LibC.EPOLLIN | LibC.EPOLLET;
-        Unsafe.WriteUnaligned(registration + s_dataOffset, WakeToken);
-        if (LibC.EpollControl(_epoll, LibC.EPOLL_CTL_ADD, _wake, registration) != 0)
+        if (Register(_wake, LibC.EPOLLIN | LibC.EPOLLET, WakeToken) is var error and not 0)
         {
-            throw new SocketException((int)Errno.ToSocketError(Marshal.GetLastPInvokeError()));
+            throw new SocketException((int)Errno.ToSocketError(error));
         }
 
         _number = number;
@@ -116,15 +113,20 @@ internal sealed unsafe class EpollLoop
             _sockets[index] = socket;
         }
 
-        var registration = stackalloc byte[16];
-        *(uint*)registration = LibC.EPOLLIN | LibC.EPOLLOUT | LibC.EPOLLRDHUP | LibC.EPOLLET;
-        Unsafe.WriteUnaligned(registration + s_dataOffset, token);
-        if (LibC.EpollControl(_epoll, LibC.EPOLL_CTL_ADD, handle, registration) != 0)
+        if (Register(handle, LibC.EPOLLIN | LibC.EPOLLOUT | LibC.EPOLLRDHUP | LibC.EPOLLET, token) is var error and not 0)
         {
-            var error = Marshal.GetLastPInvokeError();
             Remove(socket);
             throw new SocketException((int)Errno.ToSocketError(error));
         }
+    }
+
+    /// <summary>Adds <paramref name="handle"/> to the epoll set for <paramref name="events"/>, tagged <paramref name="token"/>; the errno, or 0.</summary>
+    private int Register(SafeHandle handle, uint events, ulong token)
+    {
+        var registration = stackalloc byte[16];
+        *(uint*)registration = events;
+        Unsafe.WriteUnaligned(registration + s_dataOffset, token);
+        return LibC.EpollControl(_epoll, LibC.EPOLL_CTL_ADD, handle, registration) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
     /// <summary>Takes <paramref name="socket"/> off this loop, for another loop to add it.</summary>

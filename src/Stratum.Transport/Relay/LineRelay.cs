@@ -259,8 +259,8 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
     /// </summary>
     public bool TryInject<TState>(ReadOnlySpan<byte> line, Func<TState, bool> admit, TState state)
     {
-        RelayEnd? end;
-        Exception? fault = null;
+        bool sent;
+        bool pending;
         _gate.Enter();
         try
         {
@@ -269,42 +269,32 @@ public sealed class LineRelay : IValueTaskSource<RelayEnd>
                 return false;
             }
 
-            if (!SendLines(_down, line))
+            sent = SendLines(_down, line);
+            if (!sent)
             {
-                end = RelayEnd.ClientFailed;
-            }
-            else if (!_down.HasPending)
-            {
-                return true;
-            }
-            else
-            {
-                // The rest goes once the client's socket has room; this waits for that, as a forwarded line would.
-                try
-                {
-                    end = Forward(_down);
-                }
-                catch (Exception ex)
-                {
-                    fault = ex;
-                    end = default(RelayEnd);
-                }
-
-                if (end is null)
-                {
-                    return true;
-                }
+                Finish();
             }
 
-            Finish();
+            pending = sent && _down.HasPending;
         }
         finally
         {
             _gate.Exit();
         }
 
-        Complete(end.Value, fault);
-        return end != RelayEnd.ClientFailed;
+        if (!sent)
+        {
+            Complete(RelayEnd.ClientFailed, fault: null);
+            return false;
+        }
+
+        if (pending)
+        {
+            // The rest goes once the client's socket has room, as a forwarded line's would.
+            Run(_down);
+        }
+
+        return true;
     }
 
     /// <summary>

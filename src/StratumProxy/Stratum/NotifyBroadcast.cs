@@ -37,7 +37,6 @@ public sealed partial class NotifyBroadcast
     private readonly ILogger _logger;
     private readonly string _cluster;
     private readonly string _destination;
-    private long _newest;
     private Job? _newestJob;
     private int _mismatches;
 
@@ -124,7 +123,7 @@ public sealed partial class NotifyBroadcast
                 if (MayFanOut(follower, job))
                 {
                     job.FannedOut = true;
-                    fanOuts = Prepare(job, job.PreviousSeq);
+                    fanOuts = Prepare(job);
                 }
 
                 drop = OnKnownJob(follower, job, canDrop);
@@ -159,7 +158,7 @@ public sealed partial class NotifyBroadcast
     /// </summary>
     private bool MayFanOut(NotifyFollower follower, Job job) =>
         !Volatile.Read(ref job.FannedOut)
-        && job.Seq == Volatile.Read(ref _newest)
+        && ReferenceEquals(job, Volatile.Read(ref _newestJob))
         && !follower.OtherLineSince
         && follower.Own == job.PreviousSeq
         && follower.Given == job.PreviousSeq
@@ -195,7 +194,8 @@ public sealed partial class NotifyBroadcast
 
     private Job? Find(ReadOnlySpan<byte> line)
     {
-        for (var seq = _newest; seq > _newest - RememberedJobs && seq > 0; seq--)
+        var newest = _newestJob?.Seq ?? 0;
+        for (var seq = newest; seq > newest - RememberedJobs && seq > 0; seq--)
         {
             var job = _jobs[seq % RememberedJobs]!;
             if (job.Line.AsSpan().SequenceEqual(line))
@@ -209,15 +209,15 @@ public sealed partial class NotifyBroadcast
 
     private Job Remember(ReadOnlySpan<byte> line)
     {
-        var job = new Job(line.ToArray(), _newest + 1, _newest);
+        var previous = _newestJob?.Seq ?? 0;
+        var job = new Job(line.ToArray(), previous + 1, previous);
         _jobs[job.Seq % RememberedJobs] = job;
         Volatile.Write(ref _newestJob, job);
-        Volatile.Write(ref _newest, job.Seq);
         return job;
     }
 
     /// <summary>Each loop's share of the sessions to send <paramref name="job"/> to, under the gate.</summary>
-    private FanOut[] Prepare(Job job, long previous)
+    private FanOut[] Prepare(Job job)
     {
         var fanOuts = new FanOut[_members.Length];
         for (var loop = 0; loop < _members.Length; loop++)
@@ -230,7 +230,7 @@ public sealed partial class NotifyBroadcast
 
             var copy = ArrayPool<NotifyFollower>.Shared.Rent(members.Count);
             members.CopyTo(copy);
-            fanOuts[loop] = new FanOut(this, job, previous, copy, members.Count);
+            fanOuts[loop] = new FanOut(this, job, copy, members.Count);
         }
 
         return fanOuts;
@@ -254,14 +254,10 @@ public sealed partial class NotifyBroadcast
     }
 
     /// <summary>One loop's share of an early send, run on that loop.</summary>
-    private sealed class FanOut(NotifyBroadcast owner, Job job, long previous, NotifyFollower[] members, int count)
+    private sealed class FanOut(NotifyBroadcast owner, Job job, NotifyFollower[] members, int count)
     {
-        private static readonly Func<(NotifyFollower Follower, FanOut FanOut), bool> s_admit =
-            static state => state.Follower.Admit(state.FanOut.Previous, state.FanOut.Job.Seq);
-
-        public Job Job => job;
-
-        public long Previous => previous;
+        private static readonly Func<(NotifyFollower Follower, Job Job), bool> s_admit =
+            static state => state.Follower.Admit(state.Job.PreviousSeq, state.Job.Seq);
 
         public void Run()
         {
@@ -269,7 +265,7 @@ public sealed partial class NotifyBroadcast
             for (var i = 0; i < count; i++)
             {
                 var follower = members[i];
-                if (follower.Relay is { } relay && relay.TryInject(job.Line, s_admit, (follower, this)))
+                if (follower.Relay is { } relay && relay.TryInject(job.Line, s_admit, (follower, job)))
                 {
                     sent++;
                 }

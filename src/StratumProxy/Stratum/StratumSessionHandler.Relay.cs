@@ -89,10 +89,10 @@ public sealed partial class StratumSessionHandler
         public int OnReceived(RelaySide from, ReadOnlySpan<byte> data, out int skip, out bool close)
         {
             session.Touch(owner._time.GetTimestamp());
-            skip = 0;
             int complete;
             if (from == RelaySide.Client)
             {
+                skip = 0;
                 var status = owner.ReadClientLines(session, data, maxLineBytes, out complete, out var malformed);
                 if (malformed is not null)
                 {
@@ -116,9 +116,7 @@ public sealed partial class StratumSessionHandler
             else
             {
                 var remaining = data;
-                close = (follower is null
-                    ? owner.ReadPoolLines(session, ref remaining, maxLineBytes)
-                    : ReadPoolLines(follower, data, ref remaining, ref skip)) == LineReadStatus.TooLong;
+                close = owner.ReadPoolLines(session, ref remaining, maxLineBytes, follower, out skip) == LineReadStatus.TooLong;
                 complete = data.Length - remaining.Length;
                 // A job dropped here reached the miner earlier: its bytes count, once.
                 if (complete > 0)
@@ -129,34 +127,6 @@ public sealed partial class StratumSessionHandler
             }
 
             return complete;
-        }
-
-        /// <summary>The pool's lines, as <see cref="StratumSessionHandler.ReadPoolLines"/>, with the jobs the miner has already counted in <paramref name="skip"/>.</summary>
-        private LineReadStatus ReadPoolLines(NotifyFollower follower, ReadOnlySpan<byte> data, ref ReadOnlySpan<byte> remaining, ref int skip)
-        {
-            LineReadStatus status;
-            while (true)
-            {
-                var start = data.Length - remaining.Length;
-                if ((status = StratumLineReader.TryReadLine(ref remaining, maxLineBytes, out var line)) != LineReadStatus.Line)
-                {
-                    return status;
-                }
-
-                var method = owner.OnDestinationLine(session, line);
-                var end = data.Length - remaining.Length;
-                if (method == StratumMethod.Notify)
-                {
-                    if (follower.OnOwnNotify(data[start..end], canDrop: skip == start))
-                    {
-                        skip = end;
-                    }
-                }
-                else if (method != StratumMethod.None)
-                {
-                    follower.OtherLineSince = true;
-                }
-            }
         }
 
         /// <summary>The miner ended its side: the pool gets a moment to deliver what it has in flight.</summary>

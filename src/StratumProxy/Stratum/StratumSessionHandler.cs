@@ -515,17 +515,42 @@ public sealed partial class StratumSessionHandler
 
     /// <summary>
     /// Frames and inspects the complete pool lines at the start of <paramref name="remaining"/>, which is left at the
-    /// first byte not framed. The pool's lines are passed on whatever they hold.
+    /// first byte not framed. The pool's lines are passed on whatever they hold, except that with a
+    /// <paramref name="follower"/> the jobs the miner was sent early, at the start, are counted in
+    /// <paramref name="skip"/> for the relay to drop (see <see cref="NotifyBroadcast"/>).
     /// </summary>
-    private LineReadStatus ReadPoolLines(ProxySession session, ref ReadOnlySpan<byte> remaining, int maxLineBytes)
+    private LineReadStatus ReadPoolLines(ProxySession session, ref ReadOnlySpan<byte> remaining, int maxLineBytes, NotifyFollower? follower, out int skip)
     {
-        LineReadStatus status;
-        while ((status = StratumLineReader.TryReadLine(ref remaining, maxLineBytes, out var line)) == LineReadStatus.Line)
+        skip = 0;
+        var framed = 0;
+        while (true)
         {
-            OnDestinationLine(session, line);
-        }
+            var rest = remaining;
+            var status = StratumLineReader.TryReadLine(ref remaining, maxLineBytes, out var line);
+            if (status != LineReadStatus.Line)
+            {
+                return status;
+            }
 
-        return status;
+            var method = OnDestinationLine(session, line);
+            var length = rest.Length - remaining.Length;
+            if (follower is not null)
+            {
+                if (method == StratumMethod.Notify)
+                {
+                    if (follower.OnOwnNotify(rest[..length], canDrop: skip == framed))
+                    {
+                        skip = framed + length;
+                    }
+                }
+                else if (method != StratumMethod.None)
+                {
+                    follower.OtherLineSince = true;
+                }
+            }
+
+            framed += length;
+        }
     }
 
     /// <summary>
@@ -578,7 +603,7 @@ public sealed partial class StratumSessionHandler
 
                 ReadOnlySpan<byte> data = memory.Span[..(carried + received)];
                 var remaining = data;
-                var status = ReadPoolLines(session, ref remaining, maxLineBytes);
+                var status = ReadPoolLines(session, ref remaining, maxLineBytes, follower: null, out _);
                 var length = data.Length - remaining.Length;
                 if (status == LineReadStatus.NeedMoreData && !remaining.IsEmpty)
                 {
